@@ -1,0 +1,235 @@
+"""The need-to-know policy: the one place that decides who may see, change or export what.
+
+Views, the API, exports, search and the CLI all call these functions. Reach is decided from
+the user's unit on the organisation tree:
+
+* a commission (and each of its internal offices) reaches the units in the regions it
+  supervises, recursively (县纪委 → the county, its townships and villages);
+* a stationed group (派驻组) reaches its host units and their sub-units;
+* a township commission reaches its township; an inspection office its region;
+* any other unit reaches only itself — and partner liaisons and rectification liaisons reach
+  no person at all until a later record is shared with them.
+
+The three administrators (三员) reach no business record. A record outside a user's reach is
+reported exactly like a missing one (:class:`NotFound`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+
+from xietong.core.errors import NotFound, PermissionDenied
+from xietong.org.models import Person, Unit, UnitKind
+
+from .roles import ADMIN_ROLES, Grant, Role
+
+PERSON_VIEW_ROLES = frozenset(
+    {
+        Role.LEADER,
+        Role.HEAD,
+        Role.HANDLER,
+        Role.CASE_MANAGER,
+        Role.PETITION_CLERK,
+        Role.INSPECTION_LEAD,
+        Role.INSPECTOR,
+        Role.ANALYST,
+    }
+)
+PERSON_CHANGE_ROLES = frozenset({Role.HEAD, Role.HANDLER, Role.CASE_MANAGER})
+PERSON_EXPORT_ROLES = frozenset(
+    {Role.LEADER, Role.HEAD, Role.HANDLER, Role.CASE_MANAGER, Role.ANALYST, Role.INSPECTION_LEAD}
+)
+
+
+@dataclass(frozen=True)
+class Reach:
+    """The part of the organisation tree a user's unit may see into."""
+
+    region_paths: tuple[str, ...] = ()
+    unit_paths: tuple[str, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        return not self.region_paths and not self.unit_paths
+
+    def unit_q(self, prefix: str = "") -> Q:
+        """A Q over Unit (or over ``prefix``unit) matching every reachable unit."""
+        if self.empty:
+            return Q(pk__in=[])
+        q = Q()
+        for path in self.region_paths:
+            q |= Q(**{f"{prefix}region__path__startswith": path})
+        for path in self.unit_paths:
+            q |= Q(**{f"{prefix}path__startswith": path})
+        return q
+
+    def contains_unit(self, unit: Unit) -> bool:
+        return any(unit.region.path.startswith(p) for p in self.region_paths) or any(
+            unit.path.startswith(p) for p in self.unit_paths
+        )
+
+
+def _has_any(user, roles) -> bool:
+    return bool(user.is_authenticated and user.is_active and (user.role_set & roles))
+
+
+def is_admin(user) -> bool:
+    """One of the 三员: sees configuration, never business records."""
+    return _has_any(user, ADMIN_ROLES)
+
+
+def supervising_root(unit: Unit | None) -> Unit | None:
+    """The commission an internal office belongs to; the unit itself otherwise."""
+    if unit is None:
+        return None
+    if unit.is_commission_department and unit.parent_id:
+        return unit.parent
+    return unit
+
+
+def unit_reach(unit: Unit | None) -> Reach:
+    """What a user working in ``unit`` may see into, before roles are considered."""
+    root = supervising_root(unit)
+    if root is None:
+        return Reach()
+    if root.kind == UnitKind.STATIONED_GROUP:
+        paths = tuple(root.host_units.values_list("path", flat=True)) + (root.path,)
+        return Reach(unit_paths=paths)
+    if root.kind in (
+        UnitKind.COMMISSION,
+        UnitKind.TOWNSHIP_COMMISSION,
+        UnitKind.INSPECTION_OFFICE,
+    ):
+        paths = tuple(root.supervised_regions.values_list("path", flat=True))
+        return Reach(region_paths=paths or (root.region.path,))
+    if root.kind == UnitKind.PARTNER:
+        return Reach()
+    return Reach(unit_paths=(root.path,))
+
+
+def person_reach(user) -> Reach:
+    """The reach in which ``user`` may see persons (empty without a person-viewing role)."""
+    cached = getattr(user, "_reach_cache", None)
+    if cached is not None:
+        return cached
+    if not _has_any(user, PERSON_VIEW_ROLES) or is_admin(user):
+        reach = Reach()
+    else:
+        reach = unit_reach(user.unit)
+    if user.is_authenticated:
+        user._reach_cache = reach
+    return reach
+
+
+# --- persons -----------------------------------------------------------------------------
+
+
+def scope_persons(user, qs: QuerySet | None = None) -> QuerySet:
+    """Persons ``user`` may see (list scoping)."""
+    qs = Person.objects.all() if qs is None else qs
+    reach = person_reach(user)
+    if reach.empty:
+        return qs.none()
+    return qs.filter(reach.unit_q("unit__"))
+
+
+def can_view_person(user, person: Person) -> bool:
+    """May ``user`` open this person's archive?"""
+    reach = person_reach(user)
+    return not reach.empty and reach.contains_unit(person.unit)
+
+
+def can_change_person(user, person: Person | None = None, unit: Unit | None = None) -> bool:
+    """May ``user`` create (in ``unit``) or edit this person?"""
+    if not _has_any(user, PERSON_CHANGE_ROLES) or is_admin(user):
+        return False
+    target = person.unit if person is not None else unit
+    return target is not None and person_reach(user).contains_unit(target)
+
+
+def can_export_persons(user) -> bool:
+    """May ``user`` export person lists (still scoped by :func:`scope_persons`)?"""
+    return _has_any(user, PERSON_EXPORT_ROLES) and not is_admin(user)
+
+
+def can_see_sensitive(user, grant: str = Grant.SENSITIVE_IDENTITY) -> bool:
+    """Has ``user`` the separate grant for this kind of sensitive field?"""
+    return (
+        user.is_authenticated
+        and user.is_active
+        and not is_admin(user)
+        and grant in user.grant_set
+    )
+
+
+def access_person_by_id(actor, person_id, *, for_change: bool = False) -> Person:
+    """Fetch and authorise in one call; missing and forbidden answer the same."""
+    try:
+        person = Person.objects.select_related("unit__region", "unit__parent").get(
+            pk=int(person_id)
+        )
+    except (Person.DoesNotExist, ValueError, TypeError):
+        raise NotFound() from None
+    if not can_view_person(actor, person):
+        raise NotFound()
+    if for_change and not can_change_person(actor, person):
+        raise PermissionDenied("您可以查看但无权修改该监督对象。")
+    return person
+
+
+# --- organisation registry ------------------------------------------------------------------
+
+
+def can_browse_org(user) -> bool:
+    """The organisation tree is reference data every signed-in account may browse."""
+    return bool(user.is_authenticated and user.is_active)
+
+
+def can_edit_org(user) -> bool:
+    """Units and regions are configuration: the system administrator edits them."""
+    return _has_any(user, {Role.SYSADMIN})
+
+
+def access_unit_by_id(actor, unit_id) -> Unit:
+    """A unit for the organisation browser."""
+    if not can_browse_org(actor):
+        raise NotFound()
+    try:
+        return Unit.objects.select_related("region", "parent").get(pk=int(unit_id))
+    except (Unit.DoesNotExist, ValueError, TypeError):
+        raise NotFound() from None
+
+
+# --- administration -----------------------------------------------------------------------
+
+
+def can_manage_accounts(user) -> bool:
+    """Create, disable and unlock accounts: 系统管理员."""
+    return _has_any(user, {Role.SYSADMIN})
+
+
+def can_manage_roles(user) -> bool:
+    """Assign roles and sensitive grants: 安全保密管理员."""
+    return _has_any(user, {Role.SECADMIN})
+
+
+def can_view_audit(user) -> bool:
+    """Search and export the audit log: 安全审计员 only."""
+    return _has_any(user, {Role.AUDITOR})
+
+
+def can_manage_calendar(user) -> bool:
+    """Edit and import the working-day calendar: 系统管理员."""
+    return _has_any(user, {Role.SYSADMIN})
+
+
+def can_view_calendar(user) -> bool:
+    return bool(user.is_authenticated and user.is_active)
+
+
+def require(allowed: bool) -> None:
+    """Turn a failed capability check into the same answer as a missing page."""
+    if not allowed:
+        raise NotFound()

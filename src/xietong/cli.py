@@ -1,0 +1,263 @@
+"""The ``xietong`` console script.
+
+Every command uses ``DATABASE_URL`` when set and the SQLite file of ``make demo`` otherwise.
+Exit codes: 0 success, 1 a check failed (e.g. audit verify), 2 bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+
+
+def _setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "xietong.settings.demo")
+    import django
+
+    django.setup()
+
+
+def _fail(message: str, code: int = 2) -> int:
+    print(message, file=sys.stderr)
+    return code
+
+
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"日期“{value}”无效，应为 2026-09-28 格式") from None
+
+
+def _nonneg_int(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"工作日数“{value}”应为整数") from None
+    if n < 0:
+        raise argparse.ArgumentTypeError("工作日数不能为负数")
+    return n
+
+
+def cmd_migrate(args) -> int:
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=args.verbosity, interactive=False)
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from django.core.management import call_command
+    from django.db import connection
+
+    from xietong.org import demo
+
+    call_command("migrate", verbosity=0, interactive=False)
+    if demo.demo_exists() and not args.reset:
+        print("演示省份已存在，跳过生成（使用 --reset 重新生成）。")
+        accounts = demo.existing_demo_accounts()
+    else:
+        if args.reset:
+            call_command("flush", verbosity=0, interactive=False)
+            from xietong.audit.services import checkpoint_file
+
+            path = checkpoint_file().path
+            if path.exists():
+                path.rename(path.with_suffix(f".{dt.datetime.now():%Y%m%d%H%M%S}.bak"))
+        accounts = demo.build_demo(scale=args.scale, seed=args.seed)
+    print(demo.demo_accounts_summary(accounts))
+    print(f"数据库：{connection.settings_dict['NAME']}")
+    return 0
+
+
+def cmd_serve(args) -> int:
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+    from django.conf import settings
+
+    settings.ALLOWED_HOSTS.extend(["127.0.0.1", "localhost"])
+    os.execvp(
+        sys.executable,
+        [
+            sys.executable, "-m", "gunicorn", "xietong.wsgi:application",
+            "--bind", f"{args.host}:{args.port}",
+            "--workers", str(args.workers), "--threads", "4",
+            "--access-logfile", "-", "--timeout", "120",
+        ],
+    )
+    return 0
+
+
+def cmd_workdays(args) -> int:
+    from xietong.core.errors import ApplicationError
+    from xietong.workdays import services
+
+    try:
+        if args.op == "add":
+            print(services.add_workdays(args.start, args.n).isoformat())
+        else:
+            print(services.workdays_between(args.start, args.end))
+    except ApplicationError as exc:
+        return _fail(exc.message)
+    return 0
+
+
+def cmd_calendar_import(args) -> int:
+    from xietong.core.calendar import parse_calendar_file
+    from xietong.core.errors import ValidationError
+    from xietong.workdays import services
+
+    try:
+        raw = open(args.file, "rb").read()
+    except OSError as exc:
+        return _fail(f"无法读取文件 {args.file}：{exc.strerror}")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("gbk", errors="strict")
+    try:
+        years = services.calendar_import(
+            actor=None, entries=parse_calendar_file(text), source=os.path.basename(args.file)
+        )
+    except ValidationError as exc:
+        print(exc.message, file=sys.stderr)
+        for row, reason in exc.fields.items():
+            print(f"{row}：{reason}", file=sys.stderr)
+        return 2
+    print(f"已导入 {'、'.join(map(str, years))} 年日历。")
+    return 0
+
+
+def cmd_audit_verify(args) -> int:
+    from xietong.audit.services import audit_verify
+
+    result = audit_verify()
+    print(result.message())
+    return 0 if result.ok else 1
+
+
+def cmd_keys_rotate(args) -> int:
+    from xietong.org.keys import rotate_keys
+
+    report = rotate_keys(log=print)
+    print(f"密钥轮换完成：新密钥编号 {report.new_key_id}，重新加密 {report.fields} 个字段。")
+    return 0
+
+
+def cmd_import(args) -> int:
+    from xietong.org import importers
+
+    func = importers.import_units if args.kind == "units" else importers.import_persons
+    try:
+        report = func(args.file, dry_run=args.dry_run)
+    except importers.ImportFileError as exc:
+        return _fail(exc.message)
+    for line in report.lines():
+        print(line)
+    return 0 if report.ok else 2
+
+
+def cmd_accounts_create(args) -> int:
+    import getpass
+
+    from xietong.access.services import account_create
+    from xietong.core.errors import ValidationError
+    from xietong.org.models import Unit
+
+    unit = Unit.objects.filter(pk=args.unit).first()
+    password = args.password or os.environ.get("XIETONG_NEW_PASSWORD") or getpass.getpass("初始密码：")
+    try:
+        user = account_create(
+            actor=None, username=args.username, full_name=args.full_name, unit=unit,
+            password=password, roles=tuple(args.role),
+        )
+    except ValidationError as exc:
+        return _fail(exc.message)
+    print(f"已创建账号 {user.username}（{user.role_labels()}）")
+    return 0
+
+
+def cmd_manage(args) -> int:
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["xietong manage", *args.rest])
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="xietong", description="XieTong 协同监督平台命令行")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("migrate", help="建立或升级数据库")
+    s.add_argument("-v", "--verbosity", type=int, default=1)
+    s.set_defaults(func=cmd_migrate)
+
+    s = sub.add_parser("demo", help="生成演示省份并打印各角色登录账号")
+    s.add_argument("--scale", type=float, default=1.0, help="规模倍数（10 用于性能测试）")
+    s.add_argument("--seed", type=int, default=2026)
+    s.add_argument("--reset", action="store_true", help="清空数据库后重新生成")
+    s.set_defaults(func=cmd_demo)
+
+    s = sub.add_parser("serve", help="启动 Web 服务")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8000)
+    s.add_argument("--workers", type=int, default=2)
+    s.set_defaults(func=cmd_serve)
+
+    w = sub.add_parser("workdays", help="工作日计算").add_subparsers(dest="op", required=True)
+    s = w.add_parser("add", help="起算日之后第 N 个工作日")
+    s.add_argument("start", type=_date)
+    s.add_argument("n", type=_nonneg_int)
+    s.set_defaults(func=cmd_workdays)
+    s = w.add_parser("between", help="两日期之间的工作日数（不含起算日）")
+    s.add_argument("start", type=_date)
+    s.add_argument("end", type=_date)
+    s.set_defaults(func=cmd_workdays)
+
+    c = sub.add_parser("calendar", help="工作日历").add_subparsers(dest="op", required=True)
+    s = c.add_parser("import", help="导入节假日与调休 CSV（date,kind,name）")
+    s.add_argument("file")
+    s.set_defaults(func=cmd_calendar_import)
+
+    a = sub.add_parser("audit", help="审计日志").add_subparsers(dest="op", required=True)
+    s = a.add_parser("verify", help="校验 SM3 哈希链与签名检查点")
+    s.set_defaults(func=cmd_audit_verify)
+
+    k = sub.add_parser("keys", help="密钥管理").add_subparsers(dest="op", required=True)
+    s = k.add_parser("rotate", help="生成新的 SM4 密钥并重新加密全部敏感字段")
+    s.set_defaults(func=cmd_keys_rotate)
+
+    i = sub.add_parser("import", help="导入单位或人员（CSV/XLSX）").add_subparsers(dest="kind", required=True)
+    for kind, label in (("units", "单位"), ("persons", "监督对象")):
+        s = i.add_parser(kind, help=f"导入{label}")
+        s.add_argument("file")
+        s.add_argument("--dry-run", action="store_true", help="只检查，不写入")
+        s.set_defaults(func=cmd_import)
+
+    ac = sub.add_parser("accounts", help="账号").add_subparsers(dest="op", required=True)
+    s = ac.add_parser("create", help="创建账号（首个系统管理员等，在服务器控制台执行）")
+    s.add_argument("username")
+    s.add_argument("--full-name", required=True)
+    s.add_argument("--unit", type=int, required=True, help="单位编号")
+    s.add_argument("--role", action="append", default=[], help="角色代码，可重复")
+    s.add_argument("--password")
+    s.set_defaults(func=cmd_accounts_create)
+
+    s = sub.add_parser("manage", help="Django 管理命令", add_help=False)
+    s.add_argument("rest", nargs=argparse.REMAINDER)
+    s.set_defaults(func=cmd_manage)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _setup()
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

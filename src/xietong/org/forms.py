@@ -1,0 +1,35 @@
+from django import forms
+
+from .models import ManagementLevel, PersonStatus, Relation
+
+
+class PersonForm(forms.Form):
+    name = forms.CharField(label="姓名", max_length=64)
+    id_number = forms.CharField(label="身份证号码", max_length=32)
+    unit = forms.IntegerField(label="所在单位编号")
+    position = forms.CharField(label="职务", max_length=64, required=False)
+    management_level = forms.ChoiceField(label="干部管理权限", choices=ManagementLevel.choices)
+    phone = forms.CharField(label="手机号码", max_length=20, required=False)
+    is_party_member = forms.BooleanField(label="中共党员", required=False, initial=True)
+    is_top_leader = forms.BooleanField(label="一把手", required=False)
+
+
+class PersonEditForm(forms.Form):
+    name = forms.CharField(label="姓名", max_length=64)
+    unit = forms.IntegerField(label="所在单位编号")
+    position = forms.CharField(label="职务", max_length=64, required=False)
+    management_level = forms.ChoiceField(label="干部管理权限", choices=ManagementLevel.choices)
+    status = forms.ChoiceField(label="状态", choices=PersonStatus.choices)
+    is_party_member = forms.BooleanField(label="中共党员", required=False)
+    is_top_leader = forms.BooleanField(label="一把手", required=False)
+    effective_date = forms.DateField(
+        label="变动生效日期", required=False, input_formats=["%Y-%m-%d"],
+        error_messages={"invalid": "日期格式应为 2026-03-01。"},
+    )
+
+
+class RelativeForm(forms.Form):
+    relation = forms.ChoiceField(label="关系", choices=Relation.choices)
+    name = forms.CharField(label="姓名", max_length=64)
+    id_number = forms.CharField(label="身份证号码", max_length=32, required=False)
+    work_unit = forms.CharField(label="工作单位及职务", max_length=128, required=False)

@@ -1,0 +1,73 @@
+"""Reads of the organisation registry, always scoped for the viewer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet
+
+from xietong.access.policies import scope_persons
+
+from .models import ManagementLevel, Person, Region, Unit
+
+
+@dataclass
+class PersonFilters:
+    unit_id: int | None = None
+    include_subunits: bool = True
+    q: str = ""
+    management_level: str = ""
+    top_leader: bool | None = None
+    verified: bool | None = None
+    region_code: str = ""
+
+
+def person_list(*, viewer, filters: PersonFilters) -> QuerySet[Person]:
+    """Persons the viewer may see, filtered, with their unit loaded."""
+    qs = scope_persons(viewer).select_related("unit")
+    if filters.unit_id:
+        unit = Unit.objects.filter(pk=filters.unit_id).only("path").first()
+        if unit is None:
+            return qs.none()
+        if filters.include_subunits:
+            qs = qs.filter(unit__path__startswith=unit.path)
+        else:
+            qs = qs.filter(unit_id=unit.pk)
+    if filters.region_code:
+        qs = qs.filter(unit__region__path__contains=f"{filters.region_code}/")
+    if filters.q:
+        qs = qs.filter(Q(name__contains=filters.q) | Q(position__contains=filters.q))
+    if filters.management_level in ManagementLevel.values:
+        qs = qs.filter(management_level=filters.management_level)
+    if filters.top_leader is not None:
+        qs = qs.filter(is_top_leader=filters.top_leader)
+    if filters.verified is not None:
+        qs = qs.filter(verified=filters.verified)
+    return qs.order_by("unit_id", "-is_top_leader", "id")
+
+
+def person_by_id_number(*, viewer, id_hash: str) -> Person | None:
+    """Exact look-up by keyed hash of an ID number, within the viewer's reach."""
+    return scope_persons(viewer).filter(id_number_hash=id_hash).select_related("unit").first()
+
+
+def region_roots() -> QuerySet[Region]:
+    return Region.objects.filter(parent__isnull=True)
+
+
+def region_children(region: Region) -> QuerySet[Region]:
+    return region.children.annotate(n_children=Count("children")).order_by("code")
+
+
+def units_in_region(region: Region) -> QuerySet[Unit]:
+    """Top-level units registered in exactly this region (sub-units open under them)."""
+    return (
+        Unit.objects.filter(region=region)
+        .filter(Q(parent__isnull=True) | ~Q(parent__region=region))
+        .annotate(n_children=Count("children"))
+        .order_by("sort_order", "id")
+    )
+
+
+def unit_children(unit: Unit) -> QuerySet[Unit]:
+    return unit.children.annotate(n_children=Count("children")).order_by("sort_order", "id")

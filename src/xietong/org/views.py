@@ -1,0 +1,256 @@
+"""Organisation tree, unit pages, person lists and the person archive (廉政档案)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from xietong.access import policies
+from xietong.audit.models import Action
+from xietong.audit.services import audit_record
+from xietong.core.errors import NotFound, PermissionDenied, ValidationError
+from xietong.core.exports import xlsx_response
+from xietong.core.paging import paginate, query_without_page
+
+from . import selectors, services
+from .forms import PersonEditForm, PersonForm, RelativeForm
+from .models import ManagementLevel, Region, Unit
+
+ARCHIVE_SECTIONS: list = []
+"""Later apps append ``(title, template, context_fn(viewer, person))`` to show their records."""
+
+
+def _form_errors(form) -> dict[str, str]:
+    return {
+        (form.fields[f].label if f in form.fields else f): "；".join(e)
+        for f, e in form.errors.items()
+    }
+
+
+@login_required
+def tree(request):
+    """Regions from the province down; each opens its units and sub-regions on demand."""
+    policies.require(policies.can_browse_org(request.user))
+    roots = list(selectors.region_roots())
+    own = request.user.unit
+    return render(request, "org/tree.html", {"roots": roots, "own_unit": own})
+
+
+@login_required
+def tree_node(request, kind, pk):
+    """HTMX fragment: the children of one region or unit."""
+    policies.require(policies.can_browse_org(request.user))
+    if kind == "region":
+        region = Region.objects.filter(pk=pk).first()
+        if region is None:
+            raise NotFound()
+        ctx = {
+            "regions": selectors.region_children(region),
+            "units": selectors.units_in_region(region),
+        }
+    elif kind == "unit":
+        unit = policies.access_unit_by_id(request.user, pk)
+        ctx = {"regions": [], "units": selectors.unit_children(unit)}
+    else:
+        raise NotFound()
+    return render(request, "org/_tree_children.html", ctx)
+
+
+@login_required
+def unit_detail(request, pk):
+    unit = policies.access_unit_by_id(request.user, pk)
+    reach = policies.person_reach(request.user)
+    persons = None
+    if not reach.empty:
+        persons = selectors.person_list(
+            viewer=request.user,
+            filters=selectors.PersonFilters(unit_id=unit.pk, include_subunits=False),
+        )[:20]
+    ctx = {
+        "unit": unit,
+        "children": unit.children.order_by("sort_order", "id"),
+        "supervised_regions": unit.supervised_regions.all(),
+        "host_units": unit.host_units.all(),
+        "stationed_groups": unit.stationed_groups.all(),
+        "zones": unit.zones.all(),
+        "persons": persons,
+        "can_see_persons": not reach.empty,
+        "ancestors": _ancestors(unit),
+    }
+    return render(request, "org/unit.html", ctx)
+
+
+def _ancestors(unit: Unit) -> list[Unit]:
+    ids = [int(x) for x in unit.path.strip("/").split("/") if x][:-1]
+    by_id = Unit.objects.in_bulk(ids)
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def _filters_from(request) -> selectors.PersonFilters:
+    def flag(name):
+        v = request.GET.get(name, "")
+        return True if v == "1" else False if v == "0" else None
+
+    unit_id = request.GET.get("unit", "")
+    return selectors.PersonFilters(
+        unit_id=int(unit_id) if unit_id.isdigit() else None,
+        include_subunits=request.GET.get("sub", "1") != "0",
+        q=request.GET.get("q", "").strip()[:64],
+        management_level=request.GET.get("level", ""),
+        top_leader=flag("top"),
+        verified=flag("verified"),
+    )
+
+
+@login_required
+def persons(request):
+    """监督对象 list scoped by need to know; filters; .xlsx export of the filtered list."""
+    reach = policies.person_reach(request.user)
+    policies.require(not reach.empty)
+    filters = _filters_from(request)
+    qs = selectors.person_list(viewer=request.user, filters=filters)
+    if request.GET.get("export") == "xlsx":
+        policies.require(policies.can_export_persons(request.user))
+        rows = [
+            (p.name, p.get_gender_display(), p.birth_date.isoformat(), p.unit.name, p.position,
+             p.get_management_level_display(), "是" if p.is_party_member else "否",
+             "是" if p.is_top_leader else "否", p.get_status_display(),
+             "是" if p.verified else "否")
+            for p in qs.iterator(chunk_size=2000)
+        ]
+        audit_record(
+            actor=request.user, action=Action.EXPORT, object_type="org.person",
+            object_repr="监督对象清单", summary={"条数": len(rows), "筛选": request.GET.urlencode()},
+        )
+        return xlsx_response(
+            "监督对象清单", "监督对象",
+            ["姓名", "性别", "出生日期", "单位", "职务", "干部管理权限", "中共党员", "一把手", "状态", "已核实"],
+            rows,
+        )
+    page = paginate(request, qs)
+    unit = Unit.objects.filter(pk=filters.unit_id).first() if filters.unit_id else None
+    return render(
+        request,
+        "org/persons.html",
+        {
+            "page": page,
+            "filters": filters,
+            "filter_unit": unit,
+            "levels": ManagementLevel.choices,
+            "query": query_without_page(request),
+            "can_export": policies.can_export_persons(request.user),
+            "can_create": bool(request.user.role_set & policies.PERSON_CHANGE_ROLES),
+        },
+    )
+
+
+@login_required
+def person_archive(request, pk):
+    """廉政档案: the person, unit history and relatives; later apps add sections."""
+    person = policies.access_person_by_id(request.user, pk)
+    sections = [
+        {"title": title, "template": template, **fn(request.user, person)}
+        for title, template, fn in ARCHIVE_SECTIONS
+    ]
+    return render(
+        request,
+        "org/person.html",
+        {
+            "person": person,
+            "postings": person.postings.select_related("unit").order_by("-start_date"),
+            "relatives": person.relatives.select_related("linked_person"),
+            "can_change": policies.can_change_person(request.user, person),
+            "can_reveal": policies.can_see_sensitive(request.user),
+            "relative_form": RelativeForm(),
+            "sections": sections,
+        },
+    )
+
+
+@login_required
+@require_POST
+def person_reveal(request, pk):
+    """HTMX: decrypt ID and phone numbers for a user with the grant; audited."""
+    person = policies.access_person_by_id(request.user, pk)
+    try:
+        identity = services.person_reveal_identity(actor=request.user, person=person)
+    except PermissionDenied as exc:
+        return render(request, "org/_identity.html", {"error": exc.message}, status=403)
+    return render(request, "org/_identity.html", {"identity": identity})
+
+
+@login_required
+def person_create(request):
+    policies.require(bool(request.user.role_set & policies.PERSON_CHANGE_ROLES))
+    form = PersonForm(request.POST or None, initial={"unit": request.GET.get("unit", "")})
+    errors = {}
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            unit = Unit.objects.filter(pk=data.pop("unit")).first()
+            try:
+                person = services.person_create(actor=request.user, unit=unit, **data)
+            except (ValidationError, PermissionDenied) as exc:
+                errors = exc.fields or {"表单": exc.message}
+                if not exc.fields:
+                    messages.error(request, exc.message)
+            else:
+                messages.success(request, f"已登记监督对象 {person.name}")
+                return redirect("org:person", person.pk)
+        else:
+            errors = _form_errors(form)
+    return render(request, "org/person_form.html", {"form": form, "errors": errors, "creating": True})
+
+
+@login_required
+def person_edit(request, pk):
+    person = policies.access_person_by_id(request.user, pk, for_change=True)
+    initial = {
+        "name": person.name, "unit": person.unit_id, "position": person.position,
+        "management_level": person.management_level, "status": person.status,
+        "is_party_member": person.is_party_member, "is_top_leader": person.is_top_leader,
+    }
+    form = PersonEditForm(request.POST or None, initial=initial)
+    errors = {}
+    if request.method == "POST":
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            unit = Unit.objects.filter(pk=data.pop("unit")).first()
+            if unit is None:
+                errors = {"unit": "所在单位不存在"}
+            else:
+                try:
+                    services.person_update(
+                        actor=request.user, person=person, unit=unit,
+                        effective_date=data.pop("effective_date"), **data,
+                    )
+                except ValidationError as exc:
+                    errors = exc.fields or {"表单": exc.message}
+                else:
+                    messages.success(request, "已保存")
+                    return redirect("org:person", person.pk)
+        else:
+            errors = _form_errors(form)
+    return render(
+        request, "org/person_form.html",
+        {"form": form, "errors": errors, "creating": False, "person": person},
+    )
+
+
+@login_required
+@require_POST
+def relative_add(request, pk):
+    person = policies.access_person_by_id(request.user, pk, for_change=True)
+    form = RelativeForm(request.POST)
+    if not form.is_valid():
+        for label, err in _form_errors(form).items():
+            messages.error(request, f"{label}：{err}")
+        return redirect("org:person", person.pk)
+    try:
+        services.relative_add(actor=request.user, person=person, **form.cleaned_data)
+        messages.success(request, "已添加亲属")
+    except ValidationError as exc:
+        messages.error(request, exc.message)
+    return redirect("org:person", person.pk)

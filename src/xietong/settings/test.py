@@ -1,0 +1,22 @@
+"""Test settings: the real database named by DATABASE_URL (PostgreSQL in CI) or SQLite."""
+
+import os
+import tempfile
+from pathlib import Path
+
+_home = Path(tempfile.mkdtemp(prefix="xietong-test-"))
+os.environ.setdefault("XIETONG_HOME", str(_home))
+
+from .base import *  # noqa: E402,F403
+
+SECRET_KEY = "test-secret-key-not-for-production-0123456789"
+DEBUG = False
+PASSWORD_HASHERS = [
+    # Argon2 with minimal cost keeps the suite fast; production uses the default cost.
+    "xietong.access.hashers.FastArgon2PasswordHasher",
+]
+ALLOWED_HOSTS = ["*"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
