@@ -21,18 +21,24 @@ from .registry import Counter, TodoItem, counter_provider, todo_provider
 def calendar_gaps(viewer):
     if not policies.can_manage_calendar(viewer):
         return []
-    from xietong.workdays.services import missing_years
+    from xietong.workdays.services import asked_missing_years, missing_years
 
-    return [
-        TodoItem(
-            title=f"{year} 年工作日历尚未导入",
-            detail="期限计算遇到该年度将报错，请导入国务院办公厅节假日安排。",
-            url=reverse("workdays:calendar") + f"?year={year}",
-            category="工作日历",
-            urgent=year == timezone.localdate().year,
+    asked = asked_missing_years()
+    items = []
+    for year in missing_years(timezone.localdate()):
+        detail = "期限计算遇到该年度将报错，请导入国务院办公厅节假日安排。"
+        if year in asked:
+            detail = f"已有 {asked[year]['count']} 次期限计算因缺少 {year} 年数据而失败。" + detail
+        items.append(
+            TodoItem(
+                title=f"{year} 年工作日历尚未导入",
+                detail=detail,
+                url=reverse("workdays:calendar") + f"?year={year}",
+                category="工作日历",
+                urgent=year <= timezone.localdate().year or year in asked,
+            )
         )
-        for year in missing_years(timezone.localdate())
-    ]
+    return items
 
 
 @todo_provider

@@ -71,3 +71,15 @@ def units_in_region(region: Region) -> QuerySet[Unit]:
 
 def unit_children(unit: Unit) -> QuerySet[Unit]:
     return unit.children.annotate(n_children=Count("children")).order_by("sort_order", "id")
+
+
+def unit_list(*, kind: str = "", region_code: str = "", q: str = "") -> QuerySet[Unit]:
+    """Units of the registry (reference data every account may browse), filtered."""
+    qs = Unit.objects.select_related("region")
+    if kind:
+        qs = qs.filter(kind=kind)
+    if region_code:
+        qs = qs.filter(region__path__contains=f"{region_code}/")
+    if q:
+        qs = qs.filter(Q(name__contains=q) | Q(uscc=q.upper()))
+    return qs.order_by("region__code", "sort_order", "id")

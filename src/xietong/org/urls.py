@@ -6,6 +6,7 @@ app_name = "org"
 urlpatterns = [
     path("org/", views.tree, name="tree"),
     path("org/<slug:kind>/<int:pk>/children/", views.tree_node, name="tree_node"),
+    path("org/units/", views.units, name="units"),
     path("org/units/<int:pk>/", views.unit_detail, name="unit"),
     path("persons/", views.persons, name="persons"),
     path("persons/new/", views.person_create, name="person_create"),

@@ -16,7 +16,7 @@ from xietong.core.paging import paginate, query_without_page
 
 from . import selectors, services
 from .forms import PersonEditForm, PersonForm, RelativeForm
-from .models import ManagementLevel, Region, Unit
+from .models import CollaborationZone, ManagementLevel, Region, Unit, UnitKind
 
 ARCHIVE_SECTIONS: list = []
 """Later apps append ``(title, template, context_fn(viewer, person))`` to show their records."""
@@ -80,6 +80,43 @@ def unit_detail(request, pk):
         "ancestors": _ancestors(unit),
     }
     return render(request, "org/unit.html", ctx)
+
+
+@login_required
+def units(request):
+    """Unit ledger: filter by kind, region and name; export to .xlsx."""
+    policies.require(policies.can_browse_org(request.user))
+    kind = request.GET.get("kind", "")
+    region = request.GET.get("region", "").strip()[:12]
+    q = request.GET.get("q", "").strip()[:64]
+    qs = selectors.unit_list(kind=kind, region_code=region, q=q)
+    if request.GET.get("export") == "xlsx":
+        rows = [
+            (u.pk, u.name, u.get_kind_display(), u.uscc or "", u.region.code, u.region.name,
+             u.parent.name if u.parent else "", "启用" if u.is_active else "停用")
+            for u in qs.select_related("parent").iterator(chunk_size=2000)
+        ]
+        audit_record(
+            actor=request.user, action=Action.EXPORT, object_type="org.unit",
+            object_repr="单位清单", summary={"条数": len(rows), "筛选": request.GET.urlencode()},
+        )
+        return xlsx_response(
+            "单位清单", "单位",
+            ["编号", "单位名称", "类别", "统一社会信用代码", "区划代码", "区划", "上级单位", "状态"],
+            rows,
+        )
+    return render(
+        request,
+        "org/units.html",
+        {
+            "page": paginate(request, qs),
+            "kinds": UnitKind.choices,
+            "query": query_without_page(request),
+            "zones": CollaborationZone.objects.select_related("lead_unit", "region")
+            .prefetch_related("groups__lead_unit").order_by("id")
+            if not request.GET.get("page") else [],
+        },
+    )
 
 
 def _ancestors(unit: Unit) -> list[Unit]:

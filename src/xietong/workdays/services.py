@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
+from pathlib import Path
+
+from django.conf import settings
+from django.utils import timezone
 
 from django.db import transaction
 
@@ -10,7 +16,7 @@ from xietong.access.policies import can_manage_calendar
 from xietong.audit.models import Action
 from xietong.audit.services import audit_record
 from xietong.core.calendar import CalendarEntry, WorkCalendar, load_shipped_entries
-from xietong.core.errors import NotFound, ValidationError
+from xietong.core.errors import CalendarYearMissing, NotFound, ValidationError
 
 from .models import CalendarDay, CalendarYear, DayKind
 
@@ -36,22 +42,67 @@ def current_calendar() -> WorkCalendar:
     return cal
 
 
+def _gaps_path() -> Path:
+    return Path(settings.XIETONG_HOME) / "calendar" / "gaps.json"
+
+
+def _note_gap(year: int) -> None:
+    """Remember that a deadline asked about a year with no data, for the administrator.
+
+    Kept in a file, not the database: the caller's transaction is usually rolled back by
+    the very error being reported.
+    """
+    path = _gaps_path()
+    try:
+        data = json.loads(path.read_text()) if path.exists() else {}
+    except (OSError, ValueError):
+        data = {}
+    entry = data.setdefault(str(year), {"first": timezone.now().isoformat(), "count": 0})
+    entry["count"] += 1
+    entry["last"] = timezone.now().isoformat()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data))
+    os.replace(tmp, path)
+
+
 def add_workdays(start: dt.date, n: int) -> dt.date:
     """The n-th working day after ``start`` on the official calendar."""
-    return current_calendar().add_workdays(start, n)
+    try:
+        return current_calendar().add_workdays(start, n)
+    except CalendarYearMissing as exc:
+        _note_gap(exc.year)
+        raise
 
 
 def workdays_between(a: dt.date, b: dt.date) -> int:
     """Working days after ``a`` up to and including ``b``."""
-    return current_calendar().workdays_between(a, b)
+    try:
+        return current_calendar().workdays_between(a, b)
+    except CalendarYearMissing as exc:
+        _note_gap(exc.year)
+        raise
+
+
+def asked_missing_years() -> dict[int, dict]:
+    """Years some deadline asked about that still have no data, with how often."""
+    path = _gaps_path()
+    try:
+        data = json.loads(path.read_text()) if path.exists() else {}
+    except (OSError, ValueError):
+        return {}
+    loaded = set(CalendarYear.objects.values_list("year", flat=True))
+    return {int(y): v for y, v in data.items() if int(y) not in loaded}
 
 
 def missing_years(today: dt.date | None = None) -> list[int]:
-    """This year and next year, if not loaded: shown to the system administrator."""
+    """Years the administrator must load: this year, next year from October, and every
+    year a deadline has already asked about."""
     today = today or dt.date.today()
     loaded = set(CalendarYear.objects.values_list("year", flat=True))
-    wanted = [today.year] + ([today.year + 1] if today.month >= 10 else [])
-    return [y for y in wanted if y not in loaded]
+    wanted = {today.year} | ({today.year + 1} if today.month >= 10 else set())
+    wanted |= set(asked_missing_years())
+    return sorted(y for y in wanted if y not in loaded)
 
 
 def _check_actor(actor) -> None:
