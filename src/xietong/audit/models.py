@@ -14,6 +14,7 @@ class Action(models.TextChoices):
     LOGIN_FAILED = "login_failed", "登录失败"
     LOGOUT = "logout", "退出"
     LOCKED = "locked", "账号锁定"
+    VIEW = "view", "查看档案"
     VIEW_SENSITIVE = "view_sensitive", "查看敏感信息"
     GRANT = "grant", "授权"
     REVOKE = "revoke", "撤销授权"

@@ -1,6 +1,6 @@
 from django import forms
 
-from .models import ManagementLevel, PersonStatus, Relation
+from .models import ManagementLevel, PartnerKind, PersonStatus, Relation, UnitKind
 
 
 class PersonForm(forms.Form):
@@ -33,3 +33,21 @@ class RelativeForm(forms.Form):
     name = forms.CharField(label="姓名", max_length=64)
     id_number = forms.CharField(label="身份证号码", max_length=32, required=False)
     work_unit = forms.CharField(label="工作单位及职务", max_length=128, required=False)
+
+
+class UnitForm(forms.Form):
+    name = forms.CharField(label="单位名称", max_length=128)
+    kind = forms.ChoiceField(label="单位类别", choices=UnitKind.choices)
+    region_code = forms.CharField(label="所在区划代码", max_length=12)
+    parent = forms.IntegerField(label="上级单位编号", required=False)
+    uscc = forms.CharField(label="统一社会信用代码", max_length=24, required=False)
+    partner_kind = forms.ChoiceField(
+        label="协作单位类型", choices=[("", "—")] + PartnerKind.choices, required=False
+    )
+    supervised_regions = forms.CharField(
+        label="监督区域代码", required=False, help_text="监督单位适用，多个用逗号分隔，含下级区划"
+    )
+    host_units = forms.CharField(
+        label="派驻单位编号", required=False, help_text="派驻纪检监察组适用，多个用逗号分隔"
+    )
+    is_active = forms.BooleanField(label="启用", required=False, initial=True)

@@ -36,7 +36,14 @@ def person_list(*, viewer, filters: PersonFilters) -> QuerySet[Person]:
     if filters.region_code:
         qs = qs.filter(unit__region__path__contains=f"{filters.region_code}/")
     if filters.q:
-        qs = qs.filter(Q(name__contains=filters.q) | Q(position__contains=filters.q))
+        number = _as_id_number(filters.q)
+        if number:
+            # An ID number is looked up exactly through its keyed hash, never decrypted.
+            from .services import id_lookup_hash
+
+            qs = qs.filter(id_number_hash=id_lookup_hash(number))
+        else:
+            qs = qs.filter(Q(name__contains=filters.q) | Q(position__contains=filters.q))
     if filters.management_level in ManagementLevel.values:
         qs = qs.filter(management_level=filters.management_level)
     if filters.top_leader is not None:
@@ -44,6 +51,19 @@ def person_list(*, viewer, filters: PersonFilters) -> QuerySet[Person]:
     if filters.verified is not None:
         qs = qs.filter(verified=filters.verified)
     return qs.order_by("unit_id", "-is_top_leader", "id")
+
+
+def _as_id_number(text: str) -> str | None:
+    """The normalised ID number if ``text`` is a valid one, else None."""
+    from xietong.core.errors import ValidationError
+    from xietong.core.identifiers import parse_id_number
+
+    if sum(ch.isdigit() for ch in text) < 15:
+        return None
+    try:
+        return parse_id_number(text).number
+    except ValidationError:
+        return None
 
 
 def person_by_id_number(*, viewer, id_hash: str) -> Person | None:

@@ -154,6 +154,57 @@ def unit_create(
     return unit
 
 
+@transaction.atomic
+def unit_update(
+    *,
+    actor,
+    unit: Unit,
+    name: str,
+    uscc: str | None,
+    is_active: bool,
+    supervised_regions: list[Region] | None = None,
+    host_units: list[Unit] | None = None,
+) -> Unit:
+    """Change a unit's name, code, state and supervision scope (系统管理员)."""
+    _require_org_editor(actor)
+    fields = _clean_unit_fields(
+        name=name, kind=unit.kind, uscc=uscc, region=unit.region, parent=unit.parent,
+        partner_kind=unit.partner_kind,
+    )
+    if fields["uscc"] and Unit.objects.filter(uscc=fields["uscc"]).exclude(pk=unit.pk).exists():
+        raise ValidationError(
+            f"统一社会信用代码 {fields['uscc']} 已被其他单位使用。", fields={"uscc": "重复"}
+        )
+    if host_units and unit.kind != UnitKind.STATIONED_GROUP:
+        raise ValidationError(
+            "只有派驻纪检监察组可以设置派驻单位。", fields={"host_units": "类别不符"}
+        )
+    if host_units and any(h.pk == unit.pk for h in host_units):
+        raise ValidationError("派驻单位不能是本单位。", fields={"host_units": "不能包含本单位"})
+    diff = {}
+    for key, new in (("name", fields["name"]), ("uscc", fields["uscc"]), ("is_active", is_active)):
+        old = getattr(unit, key)
+        if old != new:
+            diff[Unit._meta.get_field(key).verbose_name] = [str(old or ""), str(new or "")]
+            setattr(unit, key, new)
+    unit.save()
+    if supervised_regions is not None:
+        old = sorted(unit.supervised_regions.values_list("code", flat=True))
+        new = sorted(r.code for r in supervised_regions)
+        if old != new:
+            unit.supervised_regions.set(supervised_regions)
+            diff["监督区域"] = [",".join(old), ",".join(new)]
+    if host_units is not None:
+        old = sorted(unit.host_units.values_list("pk", flat=True))
+        new = sorted(h.pk for h in host_units)
+        if old != new:
+            unit.host_units.set(host_units)
+            diff["派驻单位"] = [",".join(map(str, old)), ",".join(map(str, new))]
+    if diff:
+        audit_record(actor=actor, action=Action.CHANGE, obj=unit, summary=diff)
+    return unit
+
+
 # --- persons ------------------------------------------------------------------------------
 
 

@@ -15,7 +15,7 @@ from xietong.core.exports import xlsx_response
 from xietong.core.paging import paginate, query_without_page
 
 from . import selectors, services
-from .forms import PersonEditForm, PersonForm, RelativeForm
+from .forms import PersonEditForm, PersonForm, RelativeForm, UnitForm
 from .models import CollaborationZone, ManagementLevel, Region, Unit, UnitKind
 
 ARCHIVE_SECTIONS: list = []
@@ -78,6 +78,7 @@ def unit_detail(request, pk):
         "persons": persons,
         "can_see_persons": not reach.empty,
         "ancestors": _ancestors(unit),
+        "can_edit": policies.can_edit_org(request.user),
     }
     return render(request, "org/unit.html", ctx)
 
@@ -112,11 +113,117 @@ def units(request):
             "page": paginate(request, qs),
             "kinds": UnitKind.choices,
             "query": query_without_page(request),
+            "can_edit": policies.can_edit_org(request.user),
             "zones": CollaborationZone.objects.select_related("lead_unit", "region")
             .prefetch_related("groups__lead_unit").order_by("id")
             if not request.GET.get("page") else [],
         },
     )
+
+
+def _split(text: str) -> list[str]:
+    return [p.strip() for p in text.replace("，", ",").replace("、", ",").split(",") if p.strip()]
+
+
+def _unit_refs(data) -> tuple[dict, dict]:
+    """Resolve the region, parent, supervised regions and host units named in a unit form."""
+    errors, refs = {}, {}
+    refs["region"] = Region.objects.filter(code=data["region_code"].strip()).first()
+    if refs["region"] is None:
+        errors["region_code"] = f"区划代码 {data['region_code']} 不存在"
+    refs["parent"] = None
+    if data.get("parent"):
+        refs["parent"] = Unit.objects.filter(pk=data["parent"]).first()
+        if refs["parent"] is None:
+            errors["parent"] = f"上级单位编号 {data['parent']} 不存在"
+    codes = _split(data.get("supervised_regions", ""))
+    regions = list(Region.objects.filter(code__in=codes))
+    missing = sorted(set(codes) - {r.code for r in regions})
+    if missing:
+        errors["supervised_regions"] = f"监督区域代码不存在：{'、'.join(missing)}"
+    refs["supervised_regions"] = regions
+    ids = _split(data.get("host_units", ""))
+    bad = [i for i in ids if not i.isdigit()]
+    hosts = list(Unit.objects.filter(pk__in=[int(i) for i in ids if i.isdigit()]))
+    missing = sorted(set(ids) - {str(h.pk) for h in hosts})
+    if bad or missing:
+        errors["host_units"] = f"派驻单位编号不存在：{'、'.join(missing)}"
+    refs["host_units"] = hosts
+    return refs, errors
+
+
+@login_required
+def unit_create(request):
+    """Register a unit (系统管理员)."""
+    policies.require(policies.can_edit_org(request.user))
+    form = UnitForm(request.POST or None, initial={"parent": request.GET.get("parent", "")})
+    errors = {}
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            refs, errors = _unit_refs(data)
+            if not errors:
+                try:
+                    unit = services.unit_create(
+                        actor=request.user, name=data["name"], kind=data["kind"],
+                        region=refs["region"], parent=refs["parent"], uscc=data["uscc"] or None,
+                        partner_kind=data["partner_kind"],
+                        supervised_regions=refs["supervised_regions"],
+                        host_units=refs["host_units"],
+                    )
+                except ValidationError as exc:
+                    errors = exc.fields or {"表单": exc.message}
+                else:
+                    messages.success(request, f"已登记单位 {unit.name}")
+                    return redirect("org:unit", unit.pk)
+        else:
+            errors = _form_errors(form)
+    return render(request, "org/unit_form.html", {"form": form, "errors": _labelled(form, errors), "creating": True})
+
+
+@login_required
+def unit_edit(request, pk):
+    """Change a unit's name, code, state and supervision scope (系统管理员)."""
+    policies.require(policies.can_edit_org(request.user))
+    unit = policies.access_unit_by_id(request.user, pk)
+    initial = {
+        "name": unit.name, "kind": unit.kind, "region_code": unit.region.code,
+        "parent": unit.parent_id, "uscc": unit.uscc or "", "partner_kind": unit.partner_kind,
+        "supervised_regions": ",".join(unit.supervised_regions.values_list("code", flat=True)),
+        "host_units": ",".join(str(i) for i in unit.host_units.values_list("pk", flat=True)),
+        "is_active": unit.is_active,
+    }
+    form = UnitForm(request.POST or None, initial=initial)
+    for name in ("kind", "region_code", "parent", "partner_kind"):
+        form.fields[name].disabled = True
+    errors = {}
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            refs, errors = _unit_refs(data)
+            if not errors:
+                try:
+                    services.unit_update(
+                        actor=request.user, unit=unit, name=data["name"],
+                        uscc=data["uscc"] or None, is_active=data["is_active"],
+                        supervised_regions=refs["supervised_regions"],
+                        host_units=refs["host_units"],
+                    )
+                except ValidationError as exc:
+                    errors = exc.fields or {"表单": exc.message}
+                else:
+                    messages.success(request, "已保存")
+                    return redirect("org:unit", unit.pk)
+        else:
+            errors = _form_errors(form)
+    return render(
+        request, "org/unit_form.html",
+        {"form": form, "errors": _labelled(form, errors), "creating": False, "unit": unit},
+    )
+
+
+def _labelled(form, errors: dict) -> dict:
+    return {(form.fields[k].label if k in form.fields else k): v for k, v in errors.items()}
 
 
 def _ancestors(unit: Unit) -> list[Unit]:
@@ -187,6 +294,8 @@ def persons(request):
 def person_archive(request, pk):
     """廉政档案: the person, unit history and relatives; later apps add sections."""
     person = policies.access_person_by_id(request.user, pk)
+    # The archive is a sensitive record: every opening is audited.
+    audit_record(actor=request.user, action=Action.VIEW, obj=person)
     sections = [
         {"title": title, "template": template, **fn(request.user, person)}
         for title, template, fn in ARCHIVE_SECTIONS
