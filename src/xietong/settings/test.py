@@ -20,3 +20,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):  # noqa: F405
+    # One test database per run, so parallel runs on one server never collide.
+    DATABASES["default"]["TEST"] = {"NAME": f"test_xietong_{os.getpid()}"}  # noqa: F405

@@ -9,8 +9,9 @@ from django.db import migrations
 FORWARD = """
 CREATE OR REPLACE FUNCTION audit_entry_append_only() RETURNS trigger AS $$
 BEGIN
-    RAISE EXCEPTION '审计日志只能追加，不能修改或删除（%）', TG_OP
-        USING ERRCODE = 'insufficient_privilege';
+    RAISE EXCEPTION USING
+        MESSAGE = '审计日志只能追加，不能修改或删除：' || TG_OP,
+        ERRCODE = 'insufficient_privilege';
 END;
 $$ LANGUAGE plpgsql;
 CREATE TRIGGER audit_entry_append_only
