@@ -76,9 +76,6 @@ def cmd_serve(args) -> int:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0, interactive=False)
-    from django.conf import settings
-
-    settings.ALLOWED_HOSTS.extend(["127.0.0.1", "localhost"])
     os.execvp(
         sys.executable,
         [
@@ -117,7 +114,10 @@ def cmd_calendar_import(args) -> int:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        text = raw.decode("gbk", errors="strict")
+        try:
+            text = raw.decode("gbk")
+        except UnicodeDecodeError:
+            return _fail(f"文件 {args.file} 的编码无法识别，请使用 UTF-8 或 GBK 编码的 CSV。")
     try:
         years = services.calendar_import(
             actor=None, entries=parse_calendar_file(text), source=os.path.basename(args.file)

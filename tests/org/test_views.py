@@ -147,3 +147,40 @@ def test_login_page_then_password(client, world):
     user = account(world.units["a_case_management"], "case_manager")
     resp = client.post(reverse("access:login"), {"username": user.username, "password": PASSWORD})
     assert resp.status_code == 302
+
+
+def test_web_import_of_persons_checks_reach_and_writes_all_or_nothing(client, world):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    user = account(world.units["a_case_management"], "case_manager")
+    client.force_login(user)
+    good = new_id_number("410105")
+    other = new_id_number("410102")
+    csv = (
+        "姓名,身份证号码,单位,职务\n"
+        f"钱七,{good},金水区教育局,科员\n"
+        f"孙八,{other},中原区教育局,科员\n"
+    ).encode("utf-8")
+    before = Person.objects.count()
+    resp = client.post(
+        reverse("org:import", args=["persons"]),
+        {"file": SimpleUploadedFile("persons.csv", csv, "text/csv")},
+    )
+    body = resp.content.decode()
+    assert "第 3 行" in body and "不在您的管辖范围内" in body
+    assert Person.objects.count() == before
+    csv_ok = f"姓名,身份证号码,单位,职务\n钱七,{good},金水区教育局,科员\n".encode()
+    resp = client.post(
+        reverse("org:import", args=["persons"]),
+        {"file": SimpleUploadedFile("persons.csv", csv_ok, "text/csv"), "dry_run": ""},
+    )
+    assert "已导入 1 条" in resp.content.decode()
+    assert Person.objects.filter(name="钱七", unit=world.units["a_edu"]).exists()
+    entry = AuditEntry.objects.filter(action=Action.IMPORT).first()
+    assert entry.actor_username == user.username
+
+
+def test_unit_import_page_is_for_the_system_administrator_only(client, world, case_manager):
+    client.force_login(case_manager)
+    assert client.get(reverse("org:import", args=["units"])).status_code == 404
+    assert client.get(reverse("org:import", args=["persons"])).status_code == 200

@@ -10,6 +10,7 @@ urlpatterns = [
     path("org/units/new/", views.unit_create, name="unit_create"),
     path("org/units/<int:pk>/", views.unit_detail, name="unit"),
     path("org/units/<int:pk>/edit/", views.unit_edit, name="unit_edit"),
+    path("org/import/<slug:kind>/", views.import_view, name="import"),
     path("persons/", views.persons, name="persons"),
     path("persons/new/", views.person_create, name="person_create"),
     path("persons/<int:pk>/", views.person_archive, name="person"),

@@ -400,3 +400,40 @@ def relative_add(request, pk):
     except ValidationError as exc:
         messages.error(request, exc.message)
     return redirect("org:person", person.pk)
+
+
+IMPORT_LIMIT_BYTES = 20 * 1024 * 1024
+
+
+@login_required
+def import_view(request, kind):
+    """Upload a CSV/XLSX of units (系统管理员) or persons (案管、承办人…); check, then write."""
+    from . import importers
+
+    if kind == "units":
+        policies.require(policies.can_edit_org(request.user))
+        func, label = importers.import_units, "单位"
+    elif kind == "persons":
+        policies.require(bool(request.user.role_set & policies.PERSON_CHANGE_ROLES))
+        func, label = importers.import_persons, "监督对象"
+    else:
+        raise NotFound()
+    report = error = None
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            error = "请选择要导入的文件（CSV 或 XLSX）。"
+        elif upload.size > IMPORT_LIMIT_BYTES:
+            error = f"文件过大（上限 {IMPORT_LIMIT_BYTES // 1024 // 1024} MB），请分批导入。"
+        else:
+            try:
+                report = func(
+                    upload, filename=upload.name, dry_run=request.POST.get("dry_run") == "1",
+                    actor=request.user,
+                )
+            except importers.ImportFileError as exc:
+                error = exc.message
+    return render(
+        request, "org/import.html",
+        {"kind": kind, "label": label, "report": report, "error": error},
+    )
