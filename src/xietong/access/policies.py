@@ -126,13 +126,22 @@ def person_reach(user) -> Reach:
 # --- persons -----------------------------------------------------------------------------
 
 
-def scope_persons(user, qs: QuerySet | None = None) -> QuerySet:
-    """Persons ``user`` may see (list scoping)."""
-    qs = Person.objects.all() if qs is None else qs
+def person_units(user) -> QuerySet:
+    """Units whose persons ``user`` may see; narrow it further before :func:`scope_persons`."""
     reach = person_reach(user)
     if reach.empty:
+        return Unit.objects.none()
+    return Unit.objects.filter(reach.unit_q())
+
+
+def scope_persons(user, qs: QuerySet | None = None, *, units: QuerySet | None = None):
+    """Persons ``user`` may see (list scoping), optionally only in ``units`` — which must
+    come from :func:`person_units` so that it can only narrow the reach."""
+    qs = Person.objects.all() if qs is None else qs
+    if person_reach(user).empty:
         return qs.none()
-    return qs.filter(reach.unit_q("unit__"))
+    units = person_units(user) if units is None else units
+    return qs.filter(unit_id__in=units.values("pk"))
 
 
 def can_view_person(user, person: Person) -> bool:

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
 from xietong.access import policies
 from xietong.access.models import User
 from xietong.audit.models import Action, AuditEntry
-from xietong.org.models import Person, Unit
+from xietong.org.models import Unit
+from xietong.org.selectors import person_stats
 
 from .registry import Counter, TodoItem, counter_provider, todo_provider
 
@@ -77,8 +77,7 @@ def accounts_without_roles(viewer):
 def unverified_persons(viewer):
     if not (viewer.role_set & policies.PERSON_CHANGE_ROLES) or policies.is_admin(viewer):
         return []
-    qs = policies.scope_persons(viewer, Person.objects.filter(verified=False))
-    n = qs.count()
+    n = person_stats(viewer=viewer)["unverified"]
     if not n:
         return []
     return [
@@ -116,12 +115,7 @@ def person_counters(viewer):
     reach = policies.person_reach(viewer)
     if reach.empty:
         return []
-    qs = policies.scope_persons(viewer)
-    agg = qs.aggregate(
-        total=Count("id"),
-        leaders=Count("id", filter=Q(is_top_leader=True)),
-        unverified=Count("id", filter=Q(verified=False)),
-    )
+    agg = person_stats(viewer=viewer)
     units = Unit.objects.filter(reach.unit_q()).count()
     url = reverse("org:persons")
     return [

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
 
-from xietong.access.policies import scope_persons
+from xietong.access.policies import person_units, scope_persons
 
 from .models import ManagementLevel, Person, Region, Unit
 
@@ -23,18 +23,23 @@ class PersonFilters:
 
 
 def person_list(*, viewer, filters: PersonFilters) -> QuerySet[Person]:
-    """Persons the viewer may see, filtered, with their unit loaded."""
-    qs = scope_persons(viewer).select_related("unit")
+    """Persons the viewer may see, filtered, with their unit loaded.
+
+    Unit and region filters narrow the set of reachable units first, so the person table
+    is searched by its indexed ``unit_id`` in one pass.
+    """
+    units = person_units(viewer)
     if filters.unit_id:
         unit = Unit.objects.filter(pk=filters.unit_id).only("path").first()
         if unit is None:
-            return qs.none()
+            return Person.objects.none()
         if filters.include_subunits:
-            qs = qs.filter(unit__path__startswith=unit.path)
+            units = units.filter(path__startswith=unit.path)
         else:
-            qs = qs.filter(unit_id=unit.pk)
+            units = units.filter(pk=unit.pk)
     if filters.region_code:
-        qs = qs.filter(unit__region__path__contains=f"{filters.region_code}/")
+        units = units.filter(region__path__contains=f"{filters.region_code}/")
+    qs = scope_persons(viewer, units=units).select_related("unit")
     if filters.q:
         number = _as_id_number(filters.q)
         if number:
@@ -103,3 +108,16 @@ def unit_list(*, kind: str = "", region_code: str = "", q: str = "") -> QuerySet
     if q:
         qs = qs.filter(Q(name__contains=q) | Q(uscc=q.upper()))
     return qs.order_by("region__code", "sort_order", "id")
+
+
+def person_stats(*, viewer) -> dict[str, int]:
+    """Counts of persons in the viewer's reach, computed once per request."""
+    cached = getattr(viewer, "_person_stats", None)
+    if cached is None:
+        cached = scope_persons(viewer).aggregate(
+            total=Count("id"),
+            leaders=Count("id", filter=Q(is_top_leader=True)),
+            unverified=Count("id", filter=Q(verified=False)),
+        )
+        viewer._person_stats = cached
+    return cached
