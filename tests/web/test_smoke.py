@@ -24,3 +24,19 @@ def test_case_manager_sees_person_pages(client, world):
         assert resp.status_code == 200, url
     resp = client.get(reverse("org:person", args=[world.persons["b_edu_head"].pk]))
     assert resp.status_code == 404
+
+
+@pytest.mark.django_db
+def test_every_asset_is_served_by_the_app(client):
+    """Intranet deployment: CSS and JS come from the app itself, never from outside."""
+    from django.contrib.staticfiles import finders
+
+    for path in ("xietong/css/app.css", "xietong/js/htmx.min.js", "xietong/js/app.js"):
+        assert finders.find(path), path
+    resp = client.get(reverse("access:login"))
+    body = resp.content.decode()
+    assert "/static/xietong/css/app.css" in body
+    # No asset is loaded from another host (an SVG namespace URI is not a fetch).
+    import re
+
+    assert not re.search(r"""(src|href)=["']https?://""", body)

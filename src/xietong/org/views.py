@@ -340,8 +340,6 @@ def person_create(request):
                 person = services.person_create(actor=request.user, unit=unit, **data)
             except (ValidationError, PermissionDenied) as exc:
                 errors = exc.fields or {"表单": exc.message}
-                if not exc.fields:
-                    messages.error(request, exc.message)
             else:
                 messages.success(request, f"已登记监督对象 {person.name}")
                 return redirect("org:person", person.pk)

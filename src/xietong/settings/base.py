@@ -47,6 +47,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "xietong.audit.middleware.ClientAddressMiddleware",
+    "xietong.core.middleware.RejectNulMiddleware",
     "xietong.core.middleware.ApplicationErrorMiddleware",
 ]
 
@@ -94,7 +95,7 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+    {"NAME": "xietong.access.validators.MinimumLengthValidator",
      "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
@@ -118,6 +119,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
+# The project's own assets (CSS, htmx, app.js) live in the package, not in an app folder.
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 STATIC_ROOT = XIETONG_HOME / "static"
 # WhiteNoise serves from the finders (app static dirs); the root only has to exist.
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
