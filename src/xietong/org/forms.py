@@ -3,20 +3,49 @@ from django import forms
 from .models import ManagementLevel, PartnerKind, PersonStatus, Relation, UnitKind
 
 
-class PersonForm(forms.Form):
+class UnitChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.name}（{obj.region.name}）"
+
+
+class _ReachMixin:
+    """The unit field lists only units in which the user may register persons."""
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        from xietong.access.policies import person_units
+
+        self.fields["unit"] = UnitChoiceField(
+            label="所在单位",
+            queryset=person_units(user)
+            .select_related("region")
+            .order_by("region__code", "sort_order", "id"),
+            empty_label="请选择单位",
+            error_messages={"invalid_choice": "所在单位不存在或不在您的管辖范围内"},
+        )
+        order = list(self.fields)
+        order.remove("unit")
+        order.insert(order.index("position"), "unit")
+        self.order_fields(order)
+
+
+LEVEL_CHOICES = [("", "请选择")] + ManagementLevel.choices
+
+
+class PersonForm(_ReachMixin, forms.Form):
     name = forms.CharField(label="姓名", max_length=64)
     id_number = forms.CharField(label="身份证号码", max_length=32)
-    unit = forms.IntegerField(label="所在单位编号")
+    unit = forms.IntegerField(label="所在单位")
     position = forms.CharField(label="职务", max_length=64, required=False)
-    management_level = forms.ChoiceField(label="干部管理权限", choices=ManagementLevel.choices)
+    management_level = forms.ChoiceField(label="干部管理权限", choices=LEVEL_CHOICES)
     phone = forms.CharField(label="手机号码", max_length=20, required=False)
     is_party_member = forms.BooleanField(label="中共党员", required=False, initial=True)
     is_top_leader = forms.BooleanField(label="一把手", required=False)
 
 
-class PersonEditForm(forms.Form):
+class PersonEditForm(_ReachMixin, forms.Form):
     name = forms.CharField(label="姓名", max_length=64)
-    unit = forms.IntegerField(label="所在单位编号")
+    unit = forms.IntegerField(label="所在单位")
     position = forms.CharField(label="职务", max_length=64, required=False)
     management_level = forms.ChoiceField(label="干部管理权限", choices=ManagementLevel.choices)
     status = forms.ChoiceField(label="状态", choices=PersonStatus.choices)

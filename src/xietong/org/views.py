@@ -330,12 +330,14 @@ def person_reveal(request, pk):
 @login_required
 def person_create(request):
     policies.require(bool(request.user.role_set & policies.PERSON_CHANGE_ROLES))
-    form = PersonForm(request.POST or None, initial={"unit": request.GET.get("unit", "")})
+    form = PersonForm(
+        request.POST or None, initial={"unit": request.GET.get("unit", "")}, user=request.user
+    )
     errors = {}
     if request.method == "POST":
         if form.is_valid():
             data = form.cleaned_data
-            unit = Unit.objects.filter(pk=data.pop("unit")).first()
+            unit = data.pop("unit")
             try:
                 person = services.person_create(actor=request.user, unit=unit, **data)
             except (ValidationError, PermissionDenied) as exc:
@@ -356,12 +358,12 @@ def person_edit(request, pk):
         "management_level": person.management_level, "status": person.status,
         "is_party_member": person.is_party_member, "is_top_leader": person.is_top_leader,
     }
-    form = PersonEditForm(request.POST or None, initial=initial)
+    form = PersonEditForm(request.POST or None, initial=initial, user=request.user)
     errors = {}
     if request.method == "POST":
         if form.is_valid():
             data = dict(form.cleaned_data)
-            unit = Unit.objects.filter(pk=data.pop("unit")).first()
+            unit = data.pop("unit")
             if unit is None:
                 errors = {"unit": "所在单位不存在"}
             else:
