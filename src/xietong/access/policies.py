@@ -224,6 +224,30 @@ def can_manage_roles(user) -> bool:
     return _has_any(user, {Role.SECADMIN})
 
 
+def account_units(user) -> QuerySet:
+    """Units whose accounts an administrator (系统管理员/安全保密管理员) manages: those in
+    the reach of the administrator's own commission (a county's administrators manage the
+    county's accounts; the province's manage all)."""
+    if not (can_manage_accounts(user) or can_manage_roles(user)):
+        return Unit.objects.none()
+    reach = unit_reach(user.unit)
+    if reach.empty:
+        return Unit.objects.none()
+    return Unit.objects.filter(reach.unit_q())
+
+
+def scope_accounts(user, qs: QuerySet) -> QuerySet:
+    """Accounts ``user`` may administer (list scoping)."""
+    return qs.filter(unit_id__in=account_units(user).values("pk"))
+
+
+def can_administer_account(user, target) -> bool:
+    """May ``user`` administer ``target`` (an account) at all?"""
+    if target.unit_id is None:
+        return False
+    return account_units(user).filter(pk=target.unit_id).exists()
+
+
 def can_view_audit(user) -> bool:
     """Search and export the audit log: 安全审计员 only."""
     return _has_any(user, {Role.AUDITOR})

@@ -27,6 +27,12 @@ def _require(allowed: bool) -> None:
         raise NotFound()
 
 
+def _require_account(actor, user) -> None:
+    """The target account must be within the administrator's commission."""
+    if actor is not None:
+        _require(policies.can_administer_account(actor, user))
+
+
 def _check_password(password: str, user: User | None = None) -> None:
     try:
         validate_password(password, user)
@@ -59,6 +65,8 @@ def account_create(
         errors["full_name"] = "姓名不能为空"
     if unit is None:
         errors["unit"] = "所在单位不存在"
+    elif actor is not None and not policies.account_units(actor).filter(pk=unit.pk).exists():
+        errors["unit"] = "该单位不在您管理的范围内"
     if errors:
         raise ValidationError("；".join(errors.values()) + "。", fields=errors)
     user = User(username=username, full_name=full_name.strip(), unit=unit)
@@ -75,6 +83,7 @@ def account_create(
 def account_set_active(*, actor, user: User, active: bool) -> User:
     """Disable or re-enable an account; a disabled account cannot log in or use tokens."""
     _require(policies.can_manage_accounts(actor))
+    _require_account(actor, user)
     if user.pk == actor.pk and not active:
         raise ValidationError("不能停用自己的账号。")
     user.is_active = active
@@ -89,6 +98,7 @@ def account_set_active(*, actor, user: User, active: bool) -> User:
 def account_unlock(*, actor, user: User) -> User:
     """Lift a lockout before it expires."""
     _require(policies.can_manage_accounts(actor))
+    _require_account(actor, user)
     user.failed_logins = 0
     user.locked_until = None
     user.save(update_fields=["failed_logins", "locked_until"])
@@ -101,6 +111,7 @@ def account_set_password(*, actor, user: User, password: str) -> User:
     """Reset a password (系统管理员) or change one's own."""
     if actor is not None and actor.pk != user.pk:
         _require(policies.can_manage_accounts(actor))
+        _require_account(actor, user)
     _check_password(password, user)
     user.set_password(password)
     user.save(update_fields=["password"])
@@ -113,6 +124,7 @@ def role_assign(*, actor, user: User, role: str) -> RoleAssignment:
     """Give a role (安全保密管理员); refuses any combination that breaks 三员分立."""
     if actor is not None:
         _require(policies.can_manage_roles(actor))
+        _require_account(actor, user)
         if actor.pk == user.pk:
             raise ValidationError("不能给自己分配角色。", fields={"role": "三员分立"})
     if role not in Role.values:
@@ -135,6 +147,7 @@ def role_assign(*, actor, user: User, role: str) -> RoleAssignment:
 def role_revoke(*, actor, user: User, role: str) -> None:
     """Take a role away (安全保密管理员)."""
     _require(policies.can_manage_roles(actor))
+    _require_account(actor, user)
     deleted, _ = RoleAssignment.objects.filter(user=user, role=role).delete()
     if not deleted:
         raise ValidationError("该账号没有这个角色。", fields={"role": "不存在"})
@@ -149,6 +162,7 @@ def grant_add(*, actor, user: User, grant: str) -> SensitiveGrant:
     """Grant access to a kind of sensitive field (安全保密管理员); never to the 三员."""
     if actor is not None:
         _require(policies.can_manage_roles(actor))
+        _require_account(actor, user)
     if grant not in Grant.values:
         raise ValidationError(f"授权“{grant}”不存在。", fields={"grant": "无效"})
     if user.is_admin_role:
@@ -167,6 +181,7 @@ def grant_add(*, actor, user: User, grant: str) -> SensitiveGrant:
 def grant_revoke(*, actor, user: User, grant: str) -> None:
     """Withdraw a sensitive-field grant."""
     _require(policies.can_manage_roles(actor))
+    _require_account(actor, user)
     deleted, _ = SensitiveGrant.objects.filter(user=user, grant=grant).delete()
     if not deleted:
         raise ValidationError("该账号没有此授权。", fields={"grant": "不存在"})
@@ -189,6 +204,7 @@ def login_attempt(*, request, username: str, password: str) -> User:
     now = timezone.now()
     limit = settings.XIETONG_LOCKOUT_FAILURES
     minutes = settings.XIETONG_LOCKOUT_MINUTES
+    refusal, user = None, None
     with transaction.atomic():
         account = User.objects.select_for_update().filter(username=username).first()
         if account and account.locked_until and account.locked_until > now:
@@ -197,9 +213,10 @@ def login_attempt(*, request, username: str, password: str) -> User:
                 summary={"原因": "账号已锁定"},
             )
             until = timezone.localtime(account.locked_until).strftime("%H:%M")
-            raise ValidationError(LOCKED_MESSAGE.format(until=until))
-        user = authenticate(request, username=username, password=password)
-        if user is None:
+            refusal = LOCKED_MESSAGE.format(until=until)
+        else:
+            user = authenticate(request, username=username, password=password)
+        if refusal is None and user is None:
             if account is not None:
                 account.failed_logins += 1
                 reason = "密码错误" if account.is_active else "账号已停用"
@@ -222,12 +239,16 @@ def login_attempt(*, request, username: str, password: str) -> User:
                     actor=None, action=Action.LOGIN_FAILED, object_type="access.user",
                     object_repr=username[:64], summary={"原因": "账号不存在"},
                 )
-            raise ValidationError(BAD_CREDENTIALS.format(limit=limit, minutes=minutes))
-        user.failed_logins = 0
-        user.locked_until = None
-        user.last_login = now
-        user.save(update_fields=["failed_logins", "locked_until", "last_login"])
-        audit_record(actor=user, action=Action.LOGIN, obj=user)
+            refusal = BAD_CREDENTIALS.format(limit=limit, minutes=minutes)
+        if refusal is None:
+            user.failed_logins = 0
+            user.locked_until = None
+            user.last_login = now
+            user.save(update_fields=["failed_logins", "locked_until", "last_login"])
+            audit_record(actor=user, action=Action.LOGIN, obj=user)
+    # Raised only after the block commits: the failure count and its audit entries must stay.
+    if refusal is not None:
+        raise ValidationError(refusal)
     return user
 
 

@@ -58,7 +58,9 @@ def _account_admin(user) -> bool:
 
 
 def _accounts_qs(request):
-    qs = User.objects.select_related("unit").prefetch_related("role_assignments")
+    qs = policies.scope_accounts(
+        request.user, User.objects.select_related("unit").prefetch_related("role_assignments")
+    )
     q = request.GET.get("q", "").strip()
     if q:
         qs = qs.filter(Q(username__icontains=q) | Q(full_name__contains=q) | Q(unit__name__contains=q))
@@ -124,9 +126,11 @@ def account_create(request):
 def _target(request, pk) -> User:
     policies.require(_account_admin(request.user))
     try:
-        return User.objects.select_related("unit").get(pk=int(pk))
+        target = User.objects.select_related("unit").get(pk=int(pk))
     except (User.DoesNotExist, ValueError):
         raise NotFound() from None
+    policies.require(policies.can_administer_account(request.user, target))
+    return target
 
 
 @login_required
