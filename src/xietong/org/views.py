@@ -306,7 +306,11 @@ def person_archive(request, pk):
         {
             "person": person,
             "postings": person.postings.select_related("unit").order_by("-start_date"),
-            "relatives": person.relatives.select_related("linked_person"),
+            "relatives": [
+                (r, r.linked_person if r.linked_person and policies.can_view_person(
+                    request.user, r.linked_person) else None)
+                for r in person.relatives.select_related("linked_person__unit__region")
+            ],
             "can_change": policies.can_change_person(request.user, person),
             "can_reveal": policies.can_see_sensitive(request.user),
             "relative_form": RelativeForm(),
