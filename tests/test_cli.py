@@ -7,6 +7,7 @@ import io
 import pytest
 
 from tests.factories import build_world
+from tests.tamper import tamper_sql
 from xietong import cli
 from xietong.audit.models import Action, AuditEntry
 from xietong.audit.services import checkpoint_file
@@ -176,7 +177,7 @@ def test_audit_verify_finds_removed_newest_entry(
         build_world()
     last = AuditEntry.objects.order_by("-seq").first().seq
     # Bypass the model's append-only guard, as an attacker with database access could.
-    AuditEntry.objects.filter(seq=last)._raw_delete(AuditEntry.objects.db)
+    tamper_sql("DELETE FROM audit_auditentry WHERE seq = %s", [last])
 
     code, out, _ = run(capsys, "audit", "verify")
 

@@ -4,9 +4,9 @@ Scripts authenticate with ``Authorization: Bearer xt_…`` tokens; the browser u
 (with CSRF for writes). Every endpoint authorises through ``access.policies``.
 """
 
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError
+from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import APIKeyCookie, HttpBearer
 
@@ -54,6 +54,30 @@ def auth_error(request, exc):
     return api.create_response(
         request, {"message": "未登录或令牌无效。", "code": "unauthenticated", "fields": {}}, status=401
     )
+
+
+_HTTP_ERRORS = {
+    400: ("请求格式有误：请求体不是有效的 JSON。", "bad_request"),
+    403: ("无权执行该操作。", "forbidden"),
+    404: ("未找到该记录，或您无权查看。", "not_found"),
+    405: ("不支持该请求方法。", "method_not_allowed"),
+    429: ("请求过于频繁，请稍后再试。", "throttled"),
+}
+
+
+@api.exception_handler(HttpError)
+def http_error(request, exc: HttpError):
+    """ninja's own errors (unparsable body…) in the same shape and language as ours."""
+    message, code = _HTTP_ERRORS.get(exc.status_code, ("请求无法处理。", "error"))
+    return api.create_response(
+        request, {"message": message, "code": code, "fields": {}}, status=exc.status_code
+    )
+
+
+@api.exception_handler(Http404)
+def http_404(request, exc):
+    message, code = _HTTP_ERRORS[404]
+    return api.create_response(request, {"message": message, "code": code, "fields": {}}, status=404)
 
 
 @api.exception_handler(NinjaValidationError)

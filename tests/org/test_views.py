@@ -160,7 +160,7 @@ def test_web_import_of_persons_checks_reach_and_writes_all_or_nothing(client, wo
         "姓名,身份证号码,单位,职务\n"
         f"钱七,{good},金水区教育局,科员\n"
         f"孙八,{other},中原区教育局,科员\n"
-    ).encode("utf-8")
+    ).encode()
     before = Person.objects.count()
     resp = client.post(
         reverse("org:import", args=["persons"]),

@@ -3,9 +3,10 @@
 import datetime as dt
 
 from ninja import Query, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from xietong.access import policies
+from xietong.core.paging import ApiPageNumberPagination
 
 from .selectors import audit_search
 from .services import audit_verify
@@ -45,7 +46,7 @@ class AuditFilterIn(Schema):
 
 
 @router.get("/audit/entries", response=list[EntryOut], summary="检索审计日志（仅安全审计员）")
-@paginate(PageNumberPagination, page_size=100)
+@paginate(ApiPageNumberPagination, page_size=100)
 def entries(request, filters: Query[AuditFilterIn]):
     policies.require(policies.can_view_audit(request.auth))
     return audit_search(**{k: (v[:64] if isinstance(v, str) else v) for k, v in filters.dict().items()})

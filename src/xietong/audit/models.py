@@ -22,6 +22,16 @@ class Action(models.TextChoices):
     CONFIG = "config", "配置变更"
 
 
+class AuditEntryQuerySet(models.QuerySet):
+    """Bulk writes bypass ``save``/``delete``; refuse them too."""
+
+    def update(self, **kwargs):
+        raise RuntimeError("审计日志只能追加，不能修改。")
+
+    def delete(self):
+        raise RuntimeError("审计日志只能追加，不能删除。")
+
+
 class AuditEntry(models.Model):
     """One audited event. Never updated or deleted (enforced by trigger on PostgreSQL)."""
 
@@ -40,6 +50,8 @@ class AuditEntry(models.Model):
     prev_hash = models.CharField(max_length=64)
     entry_hash = models.CharField(max_length=64, unique=True)
 
+    objects = AuditEntryQuerySet.as_manager()
+
     class Meta:
         verbose_name = "审计日志"
         ordering = ["-seq"]
@@ -50,8 +62,10 @@ class AuditEntry(models.Model):
 
     def save(self, *args, **kwargs):
         # Append-only: the chain service inserts; nothing may rewrite an entry.
-        if not self._state.adding:
+        if not self._state.adding or kwargs.get("force_update") or kwargs.get("update_fields"):
             raise RuntimeError("审计日志只能追加，不能修改。")
+        # Always INSERT: a new instance carrying an existing seq must not UPDATE that row.
+        kwargs["force_insert"] = True
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):

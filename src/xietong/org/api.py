@@ -1,16 +1,19 @@
-"""API for regions, units and persons; every call scoped by ``access.policies``."""
+"""API for regions, units and persons; every call scoped by ``access.policies``.
 
-from __future__ import annotations
+No ``from __future__ import annotations`` here: ninja resolves ``Query[PersonFilterIn]`` on
+the paginated view through the pagination wrapper's globals, where the name is unknown.
+"""
 
 import datetime as dt
 
 from django.db import transaction
 from ninja import Field, Query, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from xietong.access import policies
 from xietong.core.errors import NotFound, ValidationError
 from xietong.core.identifiers import parse_id_number
+from xietong.core.paging import ApiPageNumberPagination
 
 from . import selectors, services
 from .models import Region, Unit
@@ -100,7 +103,7 @@ def regions(request, parent: str = Query("", max_length=12)):
 
 
 @router.get("/units", response=list[UnitOut], summary="单位列表")
-@paginate(PageNumberPagination, page_size=50)
+@paginate(ApiPageNumberPagination, page_size=50)
 def units(
     request,
     region: str = Query("", max_length=12),
@@ -124,7 +127,7 @@ def unit(request, unit_id: int):
 
 
 @router.get("/persons", response=list[PersonOut], summary="监督对象列表（按需知悉范围）")
-@paginate(PageNumberPagination, page_size=50)
+@paginate(ApiPageNumberPagination, page_size=50)
 def persons(request, filters: Query[PersonFilterIn]):
     policies.require(not policies.person_reach(request.auth).empty)
     return selectors.person_list(
@@ -136,7 +139,7 @@ def persons(request, filters: Query[PersonFilterIn]):
     )
 
 
-@router.get("/persons/{person_id}", response=PersonOut, summary="监督对象详情")
+@router.get("/persons/{int:person_id}", response=PersonOut, summary="监督对象详情")
 def person(request, person_id: int):
     return policies.access_person_by_id(request.auth, person_id)
 
@@ -151,7 +154,7 @@ def person_create(request, payload: PersonIn):
     return 201, services.person_create(actor=request.auth, unit=unit, **data)
 
 
-@router.patch("/persons/{person_id}", response=PersonOut, summary="修改监督对象")
+@router.patch("/persons/{int:person_id}", response=PersonOut, summary="修改监督对象")
 def person_update(request, person_id: int, payload: PersonPatch):
     person = policies.access_person_by_id(request.auth, person_id, for_change=True)
     data = payload.dict(exclude_unset=True, exclude_none=True)
@@ -169,7 +172,10 @@ def person_update(request, person_id: int, payload: PersonPatch):
 @router.post("/persons/lookup", response=PersonOut, summary="按身份证号码精确查找")
 def person_lookup(request, payload: LookupIn):
     policies.require(not policies.person_reach(request.auth).empty)
-    parsed = parse_id_number(payload.id_number)
+    try:
+        parsed = parse_id_number(payload.id_number)
+    except ValidationError as exc:  # name the API field, as every other error does
+        raise ValidationError(exc.message, fields={"id_number": exc.message}) from None
     found = selectors.person_by_id_number(
         viewer=request.auth, id_hash=services.id_lookup_hash(parsed.number)
     )
@@ -178,7 +184,7 @@ def person_lookup(request, payload: LookupIn):
     return found
 
 
-@router.post("/persons/{person_id}/identity", response=IdentityOut, summary="查看身份证号码和电话（需授权，留痕）")
+@router.post("/persons/{int:person_id}/identity", response=IdentityOut, summary="查看身份证号码和电话（需授权，留痕）")
 def person_identity(request, person_id: int):
     person = policies.access_person_by_id(request.auth, person_id)
     with transaction.atomic():

@@ -8,9 +8,8 @@ import os
 from pathlib import Path
 
 from django.conf import settings
-from django.utils import timezone
-
 from django.db import transaction
+from django.utils import timezone
 
 from xietong.access.policies import can_manage_calendar
 from xietong.audit.models import Action
