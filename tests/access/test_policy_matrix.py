@@ -114,6 +114,13 @@ class Endpoint:
             self.scopes = ("in", "out")
 
 
+def check_zone_created(ctx, resp):
+    from xietong.org.models import CollaborationZone
+
+    zone = CollaborationZone.objects.get(name="矩阵测试协作区")
+    assert zone.members.count() == 3
+
+
 def _url(name, *args, query=""):
     return lambda ctx, t: reverse(name, args=[a(ctx, t) for a in args]) + query
 
@@ -356,6 +363,16 @@ MATRIX: dict[str, Endpoint] = {
         export=True, check=check_unit_export,
     ),
     "org:unit_create": Endpoint("org:unit_create", "get", only({Role.SYSADMIN}), _url("org:unit_create")),
+    "org:zones": Endpoint("org:zones", "get", everyone(), _url("org:zones")),
+    "org:zones[post]": Endpoint(
+        "org:zones", "post", only({Role.SYSADMIN}, ok=302), _url("org:zones"),
+        data=lambda ctx, t: {
+            "name": "矩阵测试协作区", "region": "410105",
+            "lead_unit": ctx.world.units["a_supervision_office"].pk,
+            "members": [ctx.world.units["a_group"].pk, ctx.world.units["a_town_commission"].pk],
+        },
+        check=check_zone_created,
+    ),
     "org:unit": Endpoint(
         "org:unit", "get", everyone(), _url("org:unit", pk_of), target="unit", check=check_unit_page
     ),

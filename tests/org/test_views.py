@@ -6,6 +6,7 @@ from django.urls import reverse
 from tests.factories import PASSWORD, account, new_id_number
 from xietong.audit.models import Action, AuditEntry
 from xietong.core.crypto import field_cipher
+from xietong.core.errors import ValidationError
 from xietong.org.models import Person, Unit, UnitKind
 
 
@@ -184,3 +185,40 @@ def test_unit_import_page_is_for_the_system_administrator_only(client, world, ca
     client.force_login(case_manager)
     assert client.get(reverse("org:import", args=["units"])).status_code == 404
     assert client.get(reverse("org:import", args=["persons"])).status_code == 200
+
+
+def test_zone_and_group_rules(world, sysadmin):
+    from xietong.org.models import CollaborationZone
+    from xietong.org.services import group_create, zone_create
+
+    u = world.units
+    with pytest.raises(ValidationError) as err:
+        zone_create(
+            actor=sysadmin, name="金水区协作区", region=world.regions["a"],
+            lead_unit=u["a_edu"], members=[u["a_group"]],
+        )
+    assert "不是监督单位" in err.value.fields["lead_unit"]
+    assert not CollaborationZone.objects.filter(name="金水区协作区").exists()
+    zone = zone_create(
+        actor=sysadmin, name="金水区协作区", region=world.regions["a"],
+        lead_unit=u["a_supervision_office"], members=[u["a_group"], u["a_town_commission"]],
+    )
+    with pytest.raises(ValidationError) as err:
+        group_create(
+            actor=sysadmin, zone=zone, name="第一协作组",
+            lead_unit=u["a_group"], members=[u["b_commission"]],
+        )
+    assert "不是该协作区成员" in err.value.fields["members"]
+    group = group_create(
+        actor=sysadmin, zone=zone, name="第一协作组",
+        lead_unit=u["a_group"], members=[u["a_town_commission"]],
+    )
+    assert set(group.members.all()) == {u["a_group"], u["a_town_commission"]}
+    assert AuditEntry.objects.filter(object_type="org.collaborationgroup").exists()
+
+
+def test_zone_form_reports_errors_in_chinese(client, world, sysadmin):
+    client.force_login(sysadmin)
+    resp = client.post(reverse("org:zones"), {"name": "", "region": "419999"})
+    body = resp.content.decode()
+    assert "协作区名称不能为空" in body and "区划不存在" in body

@@ -23,6 +23,8 @@ from xietong.core.identifiers import (
 )
 
 from .models import (
+    CollaborationGroup,
+    CollaborationZone,
     ManagementLevel,
     Person,
     PersonStatus,
@@ -203,6 +205,71 @@ def unit_update(
     if diff:
         audit_record(actor=actor, action=Action.CHANGE, obj=unit, summary=diff)
     return unit
+
+
+def _check_zone_units(lead: Unit | None, members: list[Unit], errors: dict) -> None:
+    if lead is None:
+        errors["lead_unit"] = "牵头单位不存在"
+    elif not lead.is_supervising:
+        errors["lead_unit"] = f"牵头单位“{lead.name}”不是监督单位"
+    if not members:
+        errors["members"] = "请至少选择一个成员单位"
+    bad = [u.name for u in members if not u.is_supervising]
+    if bad:
+        errors["members"] = f"成员单位须为监督单位：{'、'.join(bad)}"
+
+
+@transaction.atomic
+def zone_create(
+    *, actor, name: str, region: Region | None, lead_unit: Unit | None, members: list[Unit]
+) -> CollaborationZone:
+    """Form a 联动协作区 of supervising units (系统管理员)."""
+    _require_org_editor(actor)
+    errors: dict[str, str] = {}
+    name = (name or "").strip()
+    if not name:
+        errors["name"] = "协作区名称不能为空"
+    elif CollaborationZone.objects.filter(name=name).exists():
+        errors["name"] = f"协作区“{name}”已存在"
+    if region is None:
+        errors["region"] = "区划不存在"
+    _check_zone_units(lead_unit, members, errors)
+    if errors:
+        raise ValidationError("；".join(errors.values()) + "。", fields=errors)
+    zone = CollaborationZone.objects.create(name=name, region=region, lead_unit=lead_unit)
+    zone.members.set({*members, lead_unit})
+    audit_record(
+        actor=actor, action=Action.CREATE, obj=zone,
+        summary={"牵头单位": lead_unit.name, "成员": [u.name for u in members]},
+    )
+    return zone
+
+
+@transaction.atomic
+def group_create(
+    *, actor, zone: CollaborationZone, name: str, lead_unit: Unit | None, members: list[Unit]
+) -> CollaborationGroup:
+    """Form a 协作组 inside a zone; its units must belong to the zone."""
+    _require_org_editor(actor)
+    errors: dict[str, str] = {}
+    name = (name or "").strip()
+    if not name:
+        errors["name"] = "协作组名称不能为空"
+    _check_zone_units(lead_unit, members, errors)
+    zone_ids = set(zone.members.values_list("pk", flat=True))
+    outside = [u.name for u in [*members, *([lead_unit] if lead_unit else [])]
+               if u.pk not in zone_ids]
+    if outside and "members" not in errors:
+        errors["members"] = f"以下单位不是该协作区成员：{'、'.join(outside)}"
+    if errors:
+        raise ValidationError("；".join(errors.values()) + "。", fields=errors)
+    group = CollaborationGroup.objects.create(zone=zone, name=name, lead_unit=lead_unit)
+    group.members.set({*members, lead_unit})
+    audit_record(
+        actor=actor, action=Action.CREATE, obj=group,
+        summary={"协作区": zone.name, "组长单位": lead_unit.name},
+    )
+    return group
 
 
 # --- persons ------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ urlpatterns = [
     path("org/", views.tree, name="tree"),
     path("org/<slug:kind>/<int:pk>/children/", views.tree_node, name="tree_node"),
     path("org/units/", views.units, name="units"),
+    path("org/zones/", views.zones, name="zones"),
     path("org/units/new/", views.unit_create, name="unit_create"),
     path("org/units/<int:pk>/", views.unit_detail, name="unit"),
     path("org/units/<int:pk>/edit/", views.unit_edit, name="unit_edit"),

@@ -441,3 +441,65 @@ def import_view(request, kind):
         request, "org/import.html",
         {"kind": kind, "label": label, "report": report, "error": error},
     )
+
+
+def _units_from_ids(values: list[str]) -> list[Unit]:
+    ids = [int(v) for v in values if str(v).isdigit()]
+    return list(Unit.objects.filter(pk__in=ids))
+
+
+@login_required
+def zones(request):
+    """联动协作区 and 协作组: every account may look; the 系统管理员 forms new ones."""
+    policies.require(policies.can_browse_org(request.user))
+    can_edit = policies.can_edit_org(request.user)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        policies.require(can_edit)
+        post = request.POST
+        try:
+            if post.get("zone"):
+                zone = CollaborationZone.objects.filter(pk=post["zone"]).first()
+                if zone is None:
+                    raise NotFound()
+                services.group_create(
+                    actor=request.user, zone=zone, name=post.get("name", ""),
+                    lead_unit=Unit.objects.filter(pk=post.get("lead_unit") or 0).first(),
+                    members=_units_from_ids(post.getlist("members")),
+                )
+                messages.success(request, f"已在“{zone.name}”下建立协作组")
+            else:
+                services.zone_create(
+                    actor=request.user, name=post.get("name", ""),
+                    region=Region.objects.filter(code=post.get("region", "").strip()).first(),
+                    lead_unit=Unit.objects.filter(pk=post.get("lead_unit") or 0).first(),
+                    members=_units_from_ids(post.getlist("members")),
+                )
+                messages.success(request, "已建立联动协作区")
+            return redirect("org:zones")
+        except ValidationError as exc:
+            errors = exc.fields or {"表单": exc.message}
+    zone_list = (
+        CollaborationZone.objects.select_related("lead_unit", "region")
+        .prefetch_related("members", "groups__lead_unit", "groups__members")
+        .order_by("region__code", "id")
+    )
+    supervising = []
+    if can_edit:
+        from .models import SUPERVISING_KINDS
+
+        supervising = (
+            Unit.objects.filter(kind__in=SUPERVISING_KINDS, is_active=True)
+            .exclude(kind__in=[k for k in SUPERVISING_KINDS if k not in (
+                UnitKind.STATIONED_GROUP, UnitKind.TOWNSHIP_COMMISSION,
+                UnitKind.SUPERVISION_OFFICE, UnitKind.INSPECTION_OFFICE, UnitKind.COMMISSION)])
+            .select_related("region").order_by("region__code", "sort_order", "id")
+        )
+    labels = {"name": "名称", "region": "区划代码", "lead_unit": "牵头单位", "members": "成员单位"}
+    return render(
+        request, "org/zones.html",
+        {
+            "zones": zone_list, "can_edit": can_edit, "supervising": supervising,
+            "errors": {labels.get(k, k): v for k, v in errors.items()},
+        },
+    )
