@@ -44,6 +44,7 @@ serve: install
 
 # The whole suite on SQLite; in CI (CI=true) again on PostgreSQL.
 test: install-test browser-deps
+	$(BIN)/ruff check src tests bench
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 	@if [ "$$CI" = "true" ] || [ -n "$$XIETONG_TEST_POSTGRES" ]; then \
 	  echo "== PostgreSQL =="; \

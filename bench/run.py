@@ -38,7 +38,11 @@ def env_for(home: Path) -> dict:
 
 def ensure_demo(home: Path, scale: float, seed: int) -> None:
     marker = home / "bench-demo.json"
-    want = {"scale": scale, "seed": seed, "db": os.environ.get("DATABASE_URL", "sqlite")}
+    want = {
+        "scale": scale,
+        "seed": seed,
+        "db": os.environ.get("DATABASE_URL", "sqlite"),
+    }
     if marker.exists() and json.loads(marker.read_text()) == want:
         print(f"复用已生成的演示数据：{home}（scale={scale}）")
         return
@@ -46,8 +50,18 @@ def ensure_demo(home: Path, scale: float, seed: int) -> None:
     print(f"生成演示省份 scale={scale} …（首次运行需要几分钟）", flush=True)
     t0 = time.perf_counter()
     subprocess.run(
-        [str(BIN / "xietong"), "demo", "--scale", str(scale), "--seed", str(seed), "--reset"],
-        env=env_for(home), check=True, stdout=subprocess.DEVNULL,
+        [
+            str(BIN / "xietong"),
+            "demo",
+            "--scale",
+            str(scale),
+            "--seed",
+            str(seed),
+            "--reset",
+        ],
+        env=env_for(home),
+        check=True,
+        stdout=subprocess.DEVNULL,
     )
     print(f"生成完成，用时 {time.perf_counter() - t0:.0f} 秒")
     marker.write_text(json.dumps(want))
@@ -56,12 +70,17 @@ def ensure_demo(home: Path, scale: float, seed: int) -> None:
 def start_server(home: Path, port: int) -> subprocess.Popen:
     proc = subprocess.Popen(
         [str(BIN / "xietong"), "serve", "--port", str(port), "--workers", "2"],
-        env=env_for(home), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env=env_for(home),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
     for _ in range(300):
         try:
-            if requests.get(f"http://127.0.0.1:{port}/login/", timeout=1).status_code == 200:
+            if (
+                requests.get(f"http://127.0.0.1:{port}/login/", timeout=1).status_code
+                == 200
+            ):
                 return proc
         except requests.ConnectionError:
             pass
@@ -168,14 +187,19 @@ def main() -> None:
             s = login(base, username)
             pages = {
                 "首页（工作台）": [f"{base}/"],
-                "组织机构树": [f"{base}/org/", f"{base}/org/region/{region.pk}/children/",
-                               f"{base}/org/region/{city.pk}/children/"],
+                "组织机构树": [
+                    f"{base}/org/",
+                    f"{base}/org/region/{region.pk}/children/",
+                    f"{base}/org/region/{city.pk}/children/",
+                ],
                 "廉政档案": [f"{base}/persons/{pk}/" for pk in person_ids],
                 "按单位筛选的人员列表": [f"{base}/persons/?unit={u}" for u in unit_ids],
             }
             for label, urls in pages.items():
                 t = measure(s, urls, args.requests)
-                results.append((username, label, statistics.median(t), pct(t, 95), len(t)))
+                results.append(
+                    (username, label, statistics.median(t), pct(t, 95), len(t))
+                )
         total_peak, worker_peak = peak_rss_mb(server_pids(proc.pid))
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
@@ -184,13 +208,17 @@ def main() -> None:
     n_persons = Person.objects.count()
     n_units = Unit.objects.count()
     print()
-    print(f"演示省份 scale={args.scale:g}：监督对象 {n_persons}，单位 {n_units}；"
-          f"数据库 {os.environ.get('DATABASE_URL', 'SQLite')}；gunicorn 2 进程 × 4 线程；"
-          f"单客户端顺序请求，每页 {args.requests} 次（预热 5 次不计）")
+    print(
+        f"演示省份 scale={args.scale:g}：监督对象 {n_persons}，单位 {n_units}；"
+        f"数据库 {os.environ.get('DATABASE_URL', 'SQLite')}；gunicorn 2 进程 × 4 线程；"
+        f"单客户端顺序请求，每页 {args.requests} 次（预热 5 次不计）"
+    )
     print(f"{'账号':<20}{'页面':<22}{'p50 (ms)':>10}{'p95 (ms)':>10}")
     for user, label, p50, p95, _ in results:
         print(f"{user:<20}{label:<22}{p50:>10.1f}{p95:>10.1f}")
-    print(f"服务器峰值内存（各进程 VmHWM 之和）：{total_peak:.0f} MiB；单进程峰值 {worker_peak:.0f} MiB")
+    print(
+        f"服务器峰值内存（各进程 VmHWM 之和）：{total_peak:.0f} MiB；单进程峰值 {worker_peak:.0f} MiB"
+    )
 
 
 if __name__ == "__main__":

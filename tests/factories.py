@@ -64,7 +64,10 @@ def build_world() -> World:
     for key, region in (("a", r["a"]), ("b", r["b"])):
         name = region.name
         u[f"{key}_commission"] = unit_create(
-            actor=None, name=f"{name}纪委监委", kind=UnitKind.COMMISSION, region=region,
+            actor=None,
+            name=f"{name}纪委监委",
+            kind=UnitKind.COMMISSION,
+            region=region,
             supervised_regions=[region],
         )
         c = u[f"{key}_commission"]
@@ -74,50 +77,95 @@ def build_world() -> World:
             (UnitKind.PETITION_OFFICE, "信访室"),
         ):
             u[f"{key}_{kind}"] = unit_create(
-                actor=None, name=f"{name}纪委监委{label}", kind=kind, region=region, parent=c
+                actor=None,
+                name=f"{name}纪委监委{label}",
+                kind=kind,
+                region=region,
+                parent=c,
             )
         u[f"{key}_edu"] = unit_create(
-            actor=None, name=f"{name}教育局", kind=UnitKind.GOV_DEPARTMENT, region=region,
+            actor=None,
+            name=f"{name}教育局",
+            kind=UnitKind.GOV_DEPARTMENT,
+            region=region,
             uscc=new_uscc(region.code),
         )
         u[f"{key}_inspection"] = unit_create(
-            actor=None, name=f"{name}委巡察办", kind=UnitKind.INSPECTION_OFFICE, region=region,
+            actor=None,
+            name=f"{name}委巡察办",
+            kind=UnitKind.INSPECTION_OFFICE,
+            region=region,
             supervised_regions=[region],
         )
         u[f"{key}_procuratorate"] = unit_create(
-            actor=None, name=f"{name}人民检察院", kind=UnitKind.PARTNER, region=region,
+            actor=None,
+            name=f"{name}人民检察院",
+            kind=UnitKind.PARTNER,
+            region=region,
             partner_kind="procuratorate",
         )
     u["a_health"] = unit_create(
-        actor=None, name="金水区卫生健康委员会", kind=UnitKind.GOV_DEPARTMENT, region=r["a"],
+        actor=None,
+        name="金水区卫生健康委员会",
+        kind=UnitKind.GOV_DEPARTMENT,
+        region=r["a"],
         uscc=new_uscc("410105"),
     )
     u["a_group"] = unit_create(
-        actor=None, name="金水区纪委监委派驻第一纪检监察组", kind=UnitKind.STATIONED_GROUP,
-        region=r["a"], parent=u["a_commission"], host_units=[u["a_edu"]],
+        actor=None,
+        name="金水区纪委监委派驻第一纪检监察组",
+        kind=UnitKind.STATIONED_GROUP,
+        region=r["a"],
+        parent=u["a_commission"],
+        host_units=[u["a_edu"]],
     )
     u["a_town_commission"] = unit_create(
-        actor=None, name="经八路街道纪工委", kind=UnitKind.TOWNSHIP_COMMISSION,
-        region=r["a_town"], supervised_regions=[r["a_town"]],
+        actor=None,
+        name="经八路街道纪工委",
+        kind=UnitKind.TOWNSHIP_COMMISSION,
+        region=r["a_town"],
+        supervised_regions=[r["a_town"]],
     )
     u["a_town_office"] = unit_create(
-        actor=None, name="经八路街道办事处", kind=UnitKind.GOV_DEPARTMENT, region=r["a_town"],
+        actor=None,
+        name="经八路街道办事处",
+        kind=UnitKind.GOV_DEPARTMENT,
+        region=r["a_town"],
     )
     p = w.persons
     p["a_edu_head"] = person_create(
-        actor=None, name="张建国", id_number=new_id_number("410105"), unit=u["a_edu"],
-        position="局长", management_level="county", is_top_leader=True, phone="13800138000",
+        actor=None,
+        name="张建国",
+        id_number=new_id_number("410105"),
+        unit=u["a_edu"],
+        position="局长",
+        management_level="county",
+        is_top_leader=True,
+        phone="13800138000",
     )
     p["a_health_staff"] = person_create(
-        actor=None, name="李秀英", id_number=new_id_number("410105"), unit=u["a_health"],
-        position="科员", management_level="other",
+        actor=None,
+        name="李秀英",
+        id_number=new_id_number("410105"),
+        unit=u["a_health"],
+        position="科员",
+        management_level="other",
     )
     p["a_town_staff"] = person_create(
-        actor=None, name="王磊", id_number=new_id_number("410105"), unit=u["a_town_office"],
-        position="副主任", management_level="township",
+        actor=None,
+        name="王磊",
+        id_number=new_id_number("410105"),
+        unit=u["a_town_office"],
+        position="副主任",
+        management_level="township",
     )
     p["b_edu_head"] = person_create(
-        actor=None, name="刘洋", id_number=new_id_number("410102"), unit=u["b_edu"],
-        position="局长", management_level="county", is_top_leader=True,
+        actor=None,
+        name="刘洋",
+        id_number=new_id_number("410102"),
+        unit=u["b_edu"],
+        position="局长",
+        management_level="county",
+        is_top_leader=True,
     )
     return w

@@ -52,7 +52,9 @@ def application_error(request, exc: ApplicationError):
 @api.exception_handler(AuthenticationError)
 def auth_error(request, exc):
     return api.create_response(
-        request, {"message": "未登录或令牌无效。", "code": "unauthenticated", "fields": {}}, status=401
+        request,
+        {"message": "未登录或令牌无效。", "code": "unauthenticated", "fields": {}},
+        status=401,
     )
 
 
@@ -70,21 +72,29 @@ def http_error(request, exc: HttpError):
     """ninja's own errors (unparsable body…) in the same shape and language as ours."""
     message, code = _HTTP_ERRORS.get(exc.status_code, ("请求无法处理。", "error"))
     return api.create_response(
-        request, {"message": message, "code": code, "fields": {}}, status=exc.status_code
+        request,
+        {"message": message, "code": code, "fields": {}},
+        status=exc.status_code,
     )
 
 
 @api.exception_handler(Http404)
 def http_404(request, exc):
     message, code = _HTTP_ERRORS[404]
-    return api.create_response(request, {"message": message, "code": code, "fields": {}}, status=404)
+    return api.create_response(
+        request, {"message": message, "code": code, "fields": {}}, status=404
+    )
 
 
 @api.exception_handler(NinjaValidationError)
 def input_error(request, exc: NinjaValidationError):
     fields = {}
     for err in exc.errors:
-        loc = ".".join(str(p) for p in err.get("loc", []) if p not in ("body", "query", "path", "payload"))
+        loc = ".".join(
+            str(p)
+            for p in err.get("loc", [])
+            if p not in ("body", "query", "path", "payload")
+        )
         fields[loc or "请求"] = _zh(err)
     message = "请求参数有误：" + "；".join(f"{k} {v}" for k, v in fields.items())
     return api.create_response(

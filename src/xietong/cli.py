@@ -28,7 +28,9 @@ def _date(value: str) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"日期“{value}”无效，应为 2026-09-28 格式") from None
+        raise argparse.ArgumentTypeError(
+            f"日期“{value}”无效，应为 2026-09-28 格式"
+        ) from None
 
 
 def _nonneg_int(value: str) -> int:
@@ -79,10 +81,20 @@ def cmd_serve(args) -> int:
     os.execvp(
         sys.executable,
         [
-            sys.executable, "-m", "gunicorn", "xietong.wsgi:application",
-            "--bind", f"{args.host}:{args.port}",
-            "--workers", str(args.workers), "--threads", "4",
-            "--access-logfile", "-", "--timeout", "120",
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "xietong.wsgi:application",
+            "--bind",
+            f"{args.host}:{args.port}",
+            "--workers",
+            str(args.workers),
+            "--threads",
+            "4",
+            "--access-logfile",
+            "-",
+            "--timeout",
+            "120",
         ],
     )
     return 0
@@ -117,10 +129,14 @@ def cmd_calendar_import(args) -> int:
         try:
             text = raw.decode("gbk")
         except UnicodeDecodeError:
-            return _fail(f"文件 {args.file} 的编码无法识别，请使用 UTF-8 或 GBK 编码的 CSV。")
+            return _fail(
+                f"文件 {args.file} 的编码无法识别，请使用 UTF-8 或 GBK 编码的 CSV。"
+            )
     try:
         years = services.calendar_import(
-            actor=None, entries=parse_calendar_file(text), source=os.path.basename(args.file)
+            actor=None,
+            entries=parse_calendar_file(text),
+            source=os.path.basename(args.file),
         )
     except ValidationError as exc:
         print(exc.message, file=sys.stderr)
@@ -143,7 +159,9 @@ def cmd_keys_rotate(args) -> int:
     from xietong.org.keys import rotate_keys
 
     report = rotate_keys(log=print)
-    print(f"密钥轮换完成：新密钥编号 {report.new_key_id}，重新加密 {report.fields} 个字段。")
+    print(
+        f"密钥轮换完成：新密钥编号 {report.new_key_id}，重新加密 {report.fields} 个字段。"
+    )
     return 0
 
 
@@ -168,11 +186,19 @@ def cmd_accounts_create(args) -> int:
     from xietong.org.models import Unit
 
     unit = Unit.objects.filter(pk=args.unit).first()
-    password = args.password or os.environ.get("XIETONG_NEW_PASSWORD") or getpass.getpass("初始密码：")
+    password = (
+        args.password
+        or os.environ.get("XIETONG_NEW_PASSWORD")
+        or getpass.getpass("初始密码：")
+    )
     try:
         user = account_create(
-            actor=None, username=args.username, full_name=args.full_name, unit=unit,
-            password=password, roles=tuple(args.role),
+            actor=None,
+            username=args.username,
+            full_name=args.full_name,
+            unit=unit,
+            password=password,
+            roles=tuple(args.role),
         )
     except ValidationError as exc:
         return _fail(exc.message)
@@ -188,7 +214,9 @@ def cmd_manage(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="xietong", description="XieTong 协同监督平台命令行")
+    p = argparse.ArgumentParser(
+        prog="xietong", description="XieTong 协同监督平台命令行"
+    )
     sub = p.add_subparsers(dest="command", required=True)
 
     s = sub.add_parser("migrate", help="建立或升级数据库")
@@ -196,7 +224,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_migrate)
 
     s = sub.add_parser("demo", help="生成演示省份并打印各角色登录账号")
-    s.add_argument("--scale", type=float, default=1.0, help="规模倍数（10 用于性能测试）")
+    s.add_argument(
+        "--scale", type=float, default=1.0, help="规模倍数（10 用于性能测试）"
+    )
     s.add_argument("--seed", type=int, default=2026)
     s.add_argument("--reset", action="store_true", help="清空数据库后重新生成")
     s.set_defaults(func=cmd_demo)
@@ -207,7 +237,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--workers", type=int, default=2)
     s.set_defaults(func=cmd_serve)
 
-    w = sub.add_parser("workdays", help="工作日计算").add_subparsers(dest="op", required=True)
+    w = sub.add_parser("workdays", help="工作日计算").add_subparsers(
+        dest="op", required=True
+    )
     s = w.add_parser("add", help="起算日之后第 N 个工作日")
     s.add_argument("start", type=_date)
     s.add_argument("n", type=_nonneg_int)
@@ -217,12 +249,16 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("end", type=_date)
     s.set_defaults(func=cmd_workdays)
 
-    c = sub.add_parser("calendar", help="工作日历").add_subparsers(dest="op", required=True)
+    c = sub.add_parser("calendar", help="工作日历").add_subparsers(
+        dest="op", required=True
+    )
     s = c.add_parser("import", help="导入节假日与调休 CSV（date,kind,name）")
     s.add_argument("file")
     s.set_defaults(func=cmd_calendar_import)
 
-    a = sub.add_parser("audit", help="审计日志").add_subparsers(dest="op", required=True)
+    a = sub.add_parser("audit", help="审计日志").add_subparsers(
+        dest="op", required=True
+    )
     s = a.add_parser("verify", help="校验 SM3 哈希链与签名检查点")
     s.set_defaults(func=cmd_audit_verify)
 
@@ -230,14 +266,18 @@ def build_parser() -> argparse.ArgumentParser:
     s = k.add_parser("rotate", help="生成新的 SM4 密钥并重新加密全部敏感字段")
     s.set_defaults(func=cmd_keys_rotate)
 
-    i = sub.add_parser("import", help="导入单位或人员（CSV/XLSX）").add_subparsers(dest="kind", required=True)
+    i = sub.add_parser("import", help="导入单位或人员（CSV/XLSX）").add_subparsers(
+        dest="kind", required=True
+    )
     for kind, label in (("units", "单位"), ("persons", "监督对象")):
         s = i.add_parser(kind, help=f"导入{label}")
         s.add_argument("file")
         s.add_argument("--dry-run", action="store_true", help="只检查，不写入")
         s.set_defaults(func=cmd_import)
 
-    ac = sub.add_parser("accounts", help="账号").add_subparsers(dest="op", required=True)
+    ac = sub.add_parser("accounts", help="账号").add_subparsers(
+        dest="op", required=True
+    )
     s = ac.add_parser("create", help="创建账号（首个系统管理员等，在服务器控制台执行）")
     s.add_argument("username")
     s.add_argument("--full-name", required=True)

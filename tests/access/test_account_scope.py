@@ -16,11 +16,17 @@ def accounts(world):
         "a_sys": account(world.units["a_commission"], "sysadmin"),
         "a_sec": account(world.units["a_commission"], "secadmin"),
         "in": account_create(
-            actor=None, username="in_reach", full_name="甲", unit=world.units["a_edu"],
+            actor=None,
+            username="in_reach",
+            full_name="甲",
+            unit=world.units["a_edu"],
             password=PASSWORD,
         ),
         "out": account_create(
-            actor=None, username="out_of_reach", full_name="乙", unit=world.units["b_edu"],
+            actor=None,
+            username="out_of_reach",
+            full_name="乙",
+            unit=world.units["b_edu"],
             password=PASSWORD,
         ),
     }
@@ -36,8 +42,14 @@ def test_account_list_shows_only_accounts_in_reach(client, accounts):
 @pytest.mark.parametrize("admin", ["a_sys", "a_sec"])
 def test_out_of_reach_account_answers_404(client, accounts, admin):
     client.force_login(accounts[admin])
-    assert client.get(reverse("access:account", args=[accounts["out"].pk])).status_code == 404
-    assert client.get(reverse("access:account", args=[accounts["in"].pk])).status_code == 200
+    assert (
+        client.get(reverse("access:account", args=[accounts["out"].pk])).status_code
+        == 404
+    )
+    assert (
+        client.get(reverse("access:account", args=[accounts["in"].pk])).status_code
+        == 200
+    )
 
 
 def test_secadmin_cannot_give_roles_outside_reach(accounts):
@@ -49,8 +61,11 @@ def test_secadmin_cannot_give_roles_outside_reach(accounts):
 def test_sysadmin_cannot_create_accounts_in_other_counties(world, accounts):
     with pytest.raises(ValidationError) as err:
         account_create(
-            actor=accounts["a_sys"], username="new_b", full_name="丙",
-            unit=world.units["b_edu"], password=PASSWORD,
+            actor=accounts["a_sys"],
+            username="new_b",
+            full_name="丙",
+            unit=world.units["b_edu"],
+            password=PASSWORD,
         )
     assert "不在您管理的范围内" in err.value.message
     assert not User.objects.filter(username="new_b").exists()
@@ -63,12 +78,18 @@ def test_province_administrator_manages_every_county(world, client):
         from xietong.org.services import unit_create
 
         province = unit_create(
-            actor=None, name="河南省纪委监委", kind=UnitKind.COMMISSION,
-            region=world.regions["prov"], supervised_regions=[world.regions["prov"]],
+            actor=None,
+            name="河南省纪委监委",
+            kind=UnitKind.COMMISSION,
+            region=world.regions["prov"],
+            supervised_regions=[world.regions["prov"]],
         )
     admin = account(province, "sysadmin")
     target = account_create(
-        actor=None, username="b_target", full_name="丁", unit=world.units["b_edu"],
+        actor=None,
+        username="b_target",
+        full_name="丁",
+        unit=world.units["b_edu"],
         password=PASSWORD,
     )
     client.force_login(admin)

@@ -47,7 +47,10 @@ CHINESE = re.compile(r"[\u4e00-\u9fff]")
 def bare_account(world, username="bare", unit="a_commission"):
     """An account without any role (as the system administrator creates it)."""
     return account_create(
-        actor=None, username=username, full_name="无角色", unit=world.units[unit],
+        actor=None,
+        username=username,
+        full_name="无角色",
+        unit=world.units[unit],
         password=PASSWORD,
     )
 
@@ -106,7 +109,9 @@ def test_admin_then_business_refused(world, secadmin, admin):
 def test_business_then_admin_refused(world, secadmin, admin):
     user = bare_account(world)
     role_assign(actor=secadmin, user=user, role=Role.HANDLER)
-    role_assign(actor=secadmin, user=user, role=Role.CASE_MANAGER)  # two business roles are fine
+    role_assign(
+        actor=secadmin, user=user, role=Role.CASE_MANAGER
+    )  # two business roles are fine
     with pytest.raises(ValidationError) as exc:
         role_assign(actor=secadmin, user=user, role=admin)
     assert exc.value.message == f"三员分立：{Role(admin).label}不能同时具有业务角色。"
@@ -130,8 +135,11 @@ def test_refused_assignment_writes_nothing(world, secadmin):
 def test_account_create_with_two_admin_roles_is_refused_and_rolled_back(world):
     with pytest.raises(ValidationError) as exc:
         account_create(
-            actor=None, username="two_hats", full_name="双重身份",
-            unit=world.units["a_commission"], password=PASSWORD,
+            actor=None,
+            username="two_hats",
+            full_name="双重身份",
+            unit=world.units["a_commission"],
+            password=PASSWORD,
             roles=(Role.SYSADMIN, Role.AUDITOR),
         )
     assert exc.value.message.startswith("三员分立")
@@ -142,11 +150,23 @@ def test_account_create_with_two_admin_roles_is_refused_and_rolled_back(world):
 def test_cli_refuses_two_admin_roles(world, capsys):
     from xietong.cli import main
 
-    code = main([
-        "accounts", "create", "cli_two", "--full-name", "命令行", "--unit",
-        str(world.units["a_commission"].pk), "--role", "secadmin", "--role", "auditor",
-        "--password", PASSWORD,
-    ])
+    code = main(
+        [
+            "accounts",
+            "create",
+            "cli_two",
+            "--full-name",
+            "命令行",
+            "--unit",
+            str(world.units["a_commission"].pk),
+            "--role",
+            "secadmin",
+            "--role",
+            "auditor",
+            "--password",
+            PASSWORD,
+        ]
+    )
     assert code == 2
     assert "三员分立" in capsys.readouterr().err
     assert not User.objects.filter(username="cli_two").exists()
@@ -155,7 +175,11 @@ def test_cli_refuses_two_admin_roles(world, capsys):
 @pytest.mark.django_db
 @pytest.mark.parametrize("admin", sorted(ADMIN_ROLES))
 def test_grant_add_refuses_admins(world, secadmin, admin):
-    user = account(world.units["a_commission"], admin) if admin != Role.SECADMIN else bare_account(world)
+    user = (
+        account(world.units["a_commission"], admin)
+        if admin != Role.SECADMIN
+        else bare_account(world)
+    )
     if admin == Role.SECADMIN:
         role_assign(actor=None, user=user, role=Role.SECADMIN)
     for grant in Grant.values:
@@ -190,7 +214,8 @@ def test_sysadmin_cannot_assign_roles_through_the_screen(client, world, sysadmin
     user = bare_account(world)
     client.force_login(sysadmin)
     resp = client.post(
-        reverse("access:account_action", args=[user.pk, "role-add"]), {"role": Role.LEADER}
+        reverse("access:account_action", args=[user.pk, "role-add"]),
+        {"role": Role.LEADER},
     )
     assert resp.status_code == 404
     assert _roles(user) == set()
@@ -202,11 +227,15 @@ def test_secadmin_screen_shows_the_chinese_refusal(client, world, secadmin):
     role_assign(actor=secadmin, user=user, role=Role.SYSADMIN)
     client.force_login(secadmin)
     resp = client.post(
-        reverse("access:account_action", args=[user.pk, "role-add"]), {"role": Role.AUDITOR},
+        reverse("access:account_action", args=[user.pk, "role-add"]),
+        {"role": Role.AUDITOR},
         follow=True,
     )
     assert resp.status_code == 200
-    assert "三员分立：该账号已是系统管理员，不能再担任安全审计员。" in resp.content.decode()
+    assert (
+        "三员分立：该账号已是系统管理员，不能再担任安全审计员。"
+        in resp.content.decode()
+    )
     assert _roles(user) == {Role.SYSADMIN}
 
 
@@ -254,7 +283,9 @@ def _model_accepts(existing: set[str], role: str) -> bool:
 @given(ops=_ops)
 def test_random_role_sequences_keep_three_admin_separation(world, ops):
     with transaction.atomic():
-        secadmin = account(world.units["a_commission"], Role.SECADMIN, username="prop_sec")
+        secadmin = account(
+            world.units["a_commission"], Role.SECADMIN, username="prop_sec"
+        )
         users = [bare_account(world, username=f"prop_{i}") for i in range(3)]
         for assign, idx, role in ops:
             user = users[idx]
@@ -289,7 +320,9 @@ def test_random_role_sequences_keep_three_admin_separation(world, ops):
 
 def _login(client, username, password, ip="10.8.0.7"):
     return client.post(
-        reverse("access:login"), {"username": username, "password": password}, REMOTE_ADDR=ip
+        reverse("access:login"),
+        {"username": username, "password": password},
+        REMOTE_ADDR=ip,
     )
 
 
@@ -359,7 +392,9 @@ def test_lock_expires_and_success_resets_the_counter(client, world):
     user.refresh_from_db()
     assert user.locked_until is None
     # A lock whose time has passed no longer refuses.
-    User.objects.filter(pk=user.pk).update(locked_until=timezone.now() - dt.timedelta(seconds=1))
+    User.objects.filter(pk=user.pk).update(
+        locked_until=timezone.now() - dt.timedelta(seconds=1)
+    )
     assert _login(client, user.username, PASSWORD).status_code == 302
 
 
@@ -378,7 +413,9 @@ def test_account_unlock_service_needs_the_system_administrator(world):
     account_unlock(actor=sysadmin, user=user)
     user.refresh_from_db()
     assert user.locked_until is None
-    entry = AuditEntry.objects.filter(action=Action.CHANGE, object_id=str(user.pk)).latest("seq")
+    entry = AuditEntry.objects.filter(
+        action=Action.CHANGE, object_id=str(user.pk)
+    ).latest("seq")
     assert entry.actor_id == sysadmin.pk and "解除锁定" in entry.summary
 
 
@@ -425,7 +462,9 @@ def test_idle_session_expires_and_activity_extends_it(client, world):
     resp = client.get(home)
     assert resp.status_code == 302
     assert resp["Location"].startswith(reverse("access:login"))
-    assert client.get(f"/api/persons/{world.persons['a_edu_head'].pk}").status_code == 401
+    assert (
+        client.get(f"/api/persons/{world.persons['a_edu_head'].pk}").status_code == 401
+    )
 
 
 # --- passwords ------------------------------------------------------------------------------
@@ -457,7 +496,10 @@ def test_passwords_are_hashed_with_argon2(world):
 def test_weak_password_refused_in_chinese(world, password, phrase):
     with pytest.raises(ValidationError) as exc:
         account_create(
-            actor=None, username="weak_pw", full_name="弱口令", unit=world.units["a_commission"],
+            actor=None,
+            username="weak_pw",
+            full_name="弱口令",
+            unit=world.units["a_commission"],
             password=password,
         )
     assert CHINESE.search(exc.value.message), exc.value.message
@@ -472,11 +514,18 @@ def test_weak_password_on_the_accounts_screen(client, world):
     client.force_login(sysadmin)
     resp = client.post(
         reverse("access:account_create"),
-        {"username": "weak2", "full_name": "弱口令", "unit": world.units["a_edu"].pk,
-         "password": "abcdefghijkl"},
+        {
+            "username": "weak2",
+            "full_name": "弱口令",
+            "unit": world.units["a_edu"].pk,
+            "password": "abcdefghijkl",
+        },
         follow=True,
     )
-    assert "密码须包含大写字母、小写字母、数字、符号中的至少三类。" in resp.content.decode()
+    assert (
+        "密码须包含大写字母、小写字母、数字、符号中的至少三类。"
+        in resp.content.decode()
+    )
     assert not User.objects.filter(username="weak2").exists()
 
 
@@ -503,7 +552,9 @@ def test_token_auth_and_revocation(client, world):
     resp = client.get("/api/me", **auth)
     assert resp.status_code == 401
     assert resp.json()["code"] == "unauthenticated"
-    assert AuditEntry.objects.filter(action=Action.REVOKE, object_type="access.apitoken").exists()
+    assert AuditEntry.objects.filter(
+        action=Action.REVOKE, object_type="access.apitoken"
+    ).exists()
 
 
 @pytest.mark.django_db
@@ -518,14 +569,18 @@ def test_disabled_account_cannot_log_in_or_use_anything(client, world):
 
     # The open session ends, the token stops working, and a fresh login is refused.
     resp = client.get(reverse("org:persons"))
-    assert resp.status_code == 302 and resp["Location"].startswith(reverse("access:login"))
+    assert resp.status_code == 302 and resp["Location"].startswith(
+        reverse("access:login")
+    )
     assert client.get("/api/me", HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 401
     fresh = Client()
     resp = _login(fresh, user.username, PASSWORD)
     assert resp.status_code == 200
     assert "账号或密码错误" in resp.content.decode()
     assert not _is_logged_in(fresh)
-    entry = AuditEntry.objects.filter(action=Action.LOGIN_FAILED, actor_id=user.pk).latest("seq")
+    entry = AuditEntry.objects.filter(
+        action=Action.LOGIN_FAILED, actor_id=user.pk
+    ).latest("seq")
     assert "账号已停用" in entry.summary
 
     with pytest.raises(ValidationError) as exc:

@@ -85,7 +85,9 @@ class Ctx:
     user: object
     role: str
     scope: str | None
-    other: object = None  # an account in county a, which county a's administrators manage
+    other: object = (
+        None  # an account in county a, which county a's administrators manage
+    )
     foreign: object = None  # an account in county b, outside their reach
 
 
@@ -184,7 +186,13 @@ def _xlsx_cells(resp) -> set[str]:
         "application/vnd.openxmlformats-officedocument.spreadsheetml"
     ), resp["Content-Type"]
     wb = openpyxl.load_workbook(io.BytesIO(resp.content), read_only=True)
-    return {str(c) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for c in row if c}
+    return {
+        str(c)
+        for ws in wb.worksheets
+        for row in ws.iter_rows(values_only=True)
+        for c in row
+        if c
+    }
 
 
 def check_person_list_page(ctx, resp):
@@ -233,7 +241,9 @@ def check_api_identity(ctx, resp):
     person = ctx.world.persons[IN_PERSON]
     assert resp.json()["id_number"] == _id_number(person)
     assert resp.json()["phone"] == "13800138000"
-    assert AuditEntry.objects.filter(action=Action.VIEW_SENSITIVE, actor_id=ctx.user.pk).exists()
+    assert AuditEntry.objects.filter(
+        action=Action.VIEW_SENSITIVE, actor_id=ctx.user.pk
+    ).exists()
 
 
 def check_accounts_export(ctx, resp):
@@ -260,7 +270,9 @@ def check_relative_added(ctx, resp):
 
 
 def check_person_created(ctx, resp):
-    assert Person.objects.filter(name="新登记人员", unit=ctx.world.units[IN_UNIT]).exists()
+    assert Person.objects.filter(
+        name="新登记人员", unit=ctx.world.units[IN_UNIT]
+    ).exists()
 
 
 def check_person_patched(ctx, resp):
@@ -322,122 +334,238 @@ def api_person_body(ctx, t):
 
 MATRIX: dict[str, Endpoint] = {
     # --- pages ------------------------------------------------------------------------------
-    "dashboard:home": Endpoint("dashboard:home", "get", everyone(), _url("dashboard:home")),
-    "access:login": Endpoint("access:login", "get", everyone(), _url("access:login"), anonymous=200),
-    "access:logout": Endpoint("access:logout", "post", everyone(302), _url("access:logout"), anonymous=302),
-    "access:profile": Endpoint("access:profile", "get", everyone(), _url("access:profile")),
-    "access:accounts": Endpoint("access:accounts", "get", only(ACCOUNT_ADMINS), _url("access:accounts")),
+    "dashboard:home": Endpoint(
+        "dashboard:home", "get", everyone(), _url("dashboard:home")
+    ),
+    "access:login": Endpoint(
+        "access:login", "get", everyone(), _url("access:login"), anonymous=200
+    ),
+    "access:logout": Endpoint(
+        "access:logout", "post", everyone(302), _url("access:logout"), anonymous=302
+    ),
+    "access:profile": Endpoint(
+        "access:profile", "get", everyone(), _url("access:profile")
+    ),
+    "access:accounts": Endpoint(
+        "access:accounts", "get", only(ACCOUNT_ADMINS), _url("access:accounts")
+    ),
     "access:accounts?export=xlsx": Endpoint(
-        "access:accounts", "get", only(ACCOUNT_ADMINS), _url("access:accounts", query="?export=xlsx"),
-        export=True, check=check_accounts_export,
+        "access:accounts",
+        "get",
+        only(ACCOUNT_ADMINS),
+        _url("access:accounts", query="?export=xlsx"),
+        export=True,
+        check=check_accounts_export,
     ),
     "access:account_create": Endpoint(
-        "access:account_create", "post", only({Role.SYSADMIN}, ok=302), _url("access:account_create"),
+        "access:account_create",
+        "post",
+        only({Role.SYSADMIN}, ok=302),
+        _url("access:account_create"),
         data=lambda ctx, t: {
-            "username": "matrix_new", "full_name": "新账号",
-            "unit": ctx.world.units["a_commission"].pk, "password": PASSWORD,
+            "username": "matrix_new",
+            "full_name": "新账号",
+            "unit": ctx.world.units["a_commission"].pk,
+            "password": PASSWORD,
         },
         check=check_account_created,
     ),
     "access:account": Endpoint(
-        "access:account", "get", scoped(ACCOUNT_ADMINS), _url("access:account", pk_of),
+        "access:account",
+        "get",
+        scoped(ACCOUNT_ADMINS),
+        _url("access:account", pk_of),
         target="account",
     ),
     "access:account_action[unlock]": Endpoint(
-        "access:account_action", "post", scoped({Role.SYSADMIN}, ok=302),
-        lambda ctx, t: reverse("access:account_action", args=[t.pk, "unlock"]), target="account",
+        "access:account_action",
+        "post",
+        scoped({Role.SYSADMIN}, ok=302),
+        lambda ctx, t: reverse("access:account_action", args=[t.pk, "unlock"]),
+        target="account",
     ),
     "access:account_action[role-add]": Endpoint(
-        "access:account_action", "post", scoped({Role.SECADMIN}, ok=302),
-        lambda ctx, t: reverse("access:account_action", args=[t.pk, "role-add"]), target="account",
-        data=lambda ctx, t: {"role": Role.HANDLER}, check=check_role_added,
+        "access:account_action",
+        "post",
+        scoped({Role.SECADMIN}, ok=302),
+        lambda ctx, t: reverse("access:account_action", args=[t.pk, "role-add"]),
+        target="account",
+        data=lambda ctx, t: {"role": Role.HANDLER},
+        check=check_role_added,
     ),
     "org:tree": Endpoint("org:tree", "get", everyone(), _url("org:tree")),
     "org:tree_node": Endpoint(
-        "org:tree_node", "get", everyone(),
-        lambda ctx, t: reverse("org:tree_node", args=["region", ctx.world.regions["a"].pk]),
+        "org:tree_node",
+        "get",
+        everyone(),
+        lambda ctx, t: reverse(
+            "org:tree_node", args=["region", ctx.world.regions["a"].pk]
+        ),
     ),
     "org:units": Endpoint("org:units", "get", everyone(), _url("org:units")),
     "org:units?export=xlsx": Endpoint(
-        "org:units", "get", everyone(), _url("org:units", query="?export=xlsx"),
-        export=True, check=check_unit_export,
+        "org:units",
+        "get",
+        everyone(),
+        _url("org:units", query="?export=xlsx"),
+        export=True,
+        check=check_unit_export,
     ),
-    "org:unit_create": Endpoint("org:unit_create", "get", only({Role.SYSADMIN}), _url("org:unit_create")),
+    "org:unit_create": Endpoint(
+        "org:unit_create", "get", only({Role.SYSADMIN}), _url("org:unit_create")
+    ),
     "org:zones": Endpoint("org:zones", "get", everyone(), _url("org:zones")),
     "org:zones[post]": Endpoint(
-        "org:zones", "post", only({Role.SYSADMIN}, ok=302), _url("org:zones"),
+        "org:zones",
+        "post",
+        only({Role.SYSADMIN}, ok=302),
+        _url("org:zones"),
         data=lambda ctx, t: {
-            "name": "矩阵测试协作区", "region": "410105",
+            "name": "矩阵测试协作区",
+            "region": "410105",
             "lead_unit": ctx.world.units["a_supervision_office"].pk,
-            "members": [ctx.world.units["a_group"].pk, ctx.world.units["a_town_commission"].pk],
+            "members": [
+                ctx.world.units["a_group"].pk,
+                ctx.world.units["a_town_commission"].pk,
+            ],
         },
         check=check_zone_created,
     ),
     "org:unit": Endpoint(
-        "org:unit", "get", everyone(), _url("org:unit", pk_of), target="unit", check=check_unit_page
+        "org:unit",
+        "get",
+        everyone(),
+        _url("org:unit", pk_of),
+        target="unit",
+        check=check_unit_page,
     ),
     "org:unit_edit": Endpoint(
-        "org:unit_edit", "get", only({Role.SYSADMIN}), _url("org:unit_edit", pk_of), target="unit"
+        "org:unit_edit",
+        "get",
+        only({Role.SYSADMIN}),
+        _url("org:unit_edit", pk_of),
+        target="unit",
     ),
     "org:import[units]": Endpoint(
-        "org:import", "get", only({Role.SYSADMIN}),
+        "org:import",
+        "get",
+        only({Role.SYSADMIN}),
         lambda ctx, t: reverse("org:import", args=["units"]),
     ),
     "org:import[persons]": Endpoint(
-        "org:import", "get", only(CHANGE), lambda ctx, t: reverse("org:import", args=["persons"])
+        "org:import",
+        "get",
+        only(CHANGE),
+        lambda ctx, t: reverse("org:import", args=["persons"]),
     ),
     "org:import[persons]:post": Endpoint(
-        "org:import", "post", only(CHANGE), lambda ctx, t: reverse("org:import", args=["persons"]),
-        data=lambda ctx, t: {"file": _upload(
-            f"姓名,身份证号码,单位\n导入人员,{new_id_number('410105')},{t.name}\n", "persons.csv"
-        )},
-        target="unit", check=lambda ctx, resp: check_person_import(ctx, resp),
+        "org:import",
+        "post",
+        only(CHANGE),
+        lambda ctx, t: reverse("org:import", args=["persons"]),
+        data=lambda ctx, t: {
+            "file": _upload(
+                f"姓名,身份证号码,单位\n导入人员,{new_id_number('410105')},{t.name}\n",
+                "persons.csv",
+            )
+        },
+        target="unit",
+        check=lambda ctx, resp: check_person_import(ctx, resp),
     ),
     "org:persons": Endpoint(
-        "org:persons", "get", only(VIEW), _url("org:persons"), check=check_person_list_page
+        "org:persons",
+        "get",
+        only(VIEW),
+        _url("org:persons"),
+        check=check_person_list_page,
     ),
     "org:persons?export=xlsx": Endpoint(
-        "org:persons", "get", only(EXPORT), _url("org:persons", query="?export=xlsx"),
-        export=True, check=check_person_export,
+        "org:persons",
+        "get",
+        only(EXPORT),
+        _url("org:persons", query="?export=xlsx"),
+        export=True,
+        check=check_person_export,
     ),
-    "org:person_create": Endpoint("org:person_create", "get", only(CHANGE), _url("org:person_create")),
+    "org:person_create": Endpoint(
+        "org:person_create", "get", only(CHANGE), _url("org:person_create")
+    ),
     "org:person": Endpoint(
-        "org:person", "get", person_scoped(VIEW), _url("org:person", pk_of), target="person",
+        "org:person",
+        "get",
+        person_scoped(VIEW),
+        _url("org:person", pk_of),
+        target="person",
         check=check_person_page,
     ),
     "org:person_edit": Endpoint(
-        "org:person_edit", "get", person_scoped(CHANGE, denied_roles=VIEW - CHANGE),
-        _url("org:person_edit", pk_of), target="person",
+        "org:person_edit",
+        "get",
+        person_scoped(CHANGE, denied_roles=VIEW - CHANGE),
+        _url("org:person_edit", pk_of),
+        target="person",
     ),
     "org:person_reveal": Endpoint(
-        "org:person_reveal", "post", person_scoped(frozenset(), denied_roles=VIEW),
-        _url("org:person_reveal", pk_of), target="person",
+        "org:person_reveal",
+        "post",
+        person_scoped(frozenset(), denied_roles=VIEW),
+        _url("org:person_reveal", pk_of),
+        target="person",
     ),
     "org:person_reveal[granted]": Endpoint(
-        "org:person_reveal", "post", person_scoped(VIEW), _url("org:person_reveal", pk_of),
-        target="person", grant=True, check=check_reveal,
+        "org:person_reveal",
+        "post",
+        person_scoped(VIEW),
+        _url("org:person_reveal", pk_of),
+        target="person",
+        grant=True,
+        check=check_reveal,
     ),
     "org:relative_add": Endpoint(
-        "org:relative_add", "post", person_scoped(CHANGE, ok=302, denied_roles=VIEW - CHANGE),
-        _url("org:relative_add", pk_of), target="person",
-        data=lambda ctx, t: {"relation": "spouse", "name": "赵敏"}, check=check_relative_added,
+        "org:relative_add",
+        "post",
+        person_scoped(CHANGE, ok=302, denied_roles=VIEW - CHANGE),
+        _url("org:relative_add", pk_of),
+        target="person",
+        data=lambda ctx, t: {"relation": "spouse", "name": "赵敏"},
+        check=check_relative_added,
     ),
     "audit:log": Endpoint("audit:log", "get", only({Role.AUDITOR}), _url("audit:log")),
     "audit:log?export=xlsx": Endpoint(
-        "audit:log", "get", only({Role.AUDITOR}), _url("audit:log", query="?export=xlsx"),
-        export=True, check=check_audit_export,
+        "audit:log",
+        "get",
+        only({Role.AUDITOR}),
+        _url("audit:log", query="?export=xlsx"),
+        export=True,
+        check=check_audit_export,
     ),
     "audit:verify": Endpoint(
-        "audit:verify", "post", only({Role.AUDITOR}), _url("audit:verify"), check=check_verify
+        "audit:verify",
+        "post",
+        only({Role.AUDITOR}),
+        _url("audit:verify"),
+        check=check_verify,
     ),
-    "workdays:calendar": Endpoint("workdays:calendar", "get", everyone(), _url("workdays:calendar")),
+    "workdays:calendar": Endpoint(
+        "workdays:calendar", "get", everyone(), _url("workdays:calendar")
+    ),
     "workdays:day": Endpoint(
-        "workdays:day", "post", only({Role.SYSADMIN}, ok=302), _url("workdays:day"),
-        data=lambda ctx, t: {"day": "2026-03-02", "kind": "holiday", "name": "测试假日"},
+        "workdays:day",
+        "post",
+        only({Role.SYSADMIN}, ok=302),
+        _url("workdays:day"),
+        data=lambda ctx, t: {
+            "day": "2026-03-02",
+            "kind": "holiday",
+            "name": "测试假日",
+        },
         check=check_day_set,
     ),
     "workdays:import": Endpoint(
-        "workdays:import", "post", only({Role.SYSADMIN}, ok=302), _url("workdays:import"),
+        "workdays:import",
+        "post",
+        only({Role.SYSADMIN}, ok=302),
+        _url("workdays:import"),
         data=lambda ctx, t: {
             "file": _upload("date,kind,name\n2027-01-01,holiday,元旦\n")
         },
@@ -447,77 +575,144 @@ MATRIX: dict[str, Endpoint] = {
         "api:api-root", "get", everyone(404), lambda ctx, t: "/api/", anonymous=404
     ),
     "api:me": Endpoint(
-        "api:me", "get", everyone(), lambda ctx, t: "/api/me", openapi=("get", "/api/me"),
+        "api:me",
+        "get",
+        everyone(),
+        lambda ctx, t: "/api/me",
+        openapi=("get", "/api/me"),
         check=check_api_me,
     ),
     "api:regions": Endpoint(
-        "api:regions", "get", everyone(), lambda ctx, t: "/api/regions?parent=410100",
+        "api:regions",
+        "get",
+        everyone(),
+        lambda ctx, t: "/api/regions?parent=410100",
         openapi=("get", "/api/regions"),
     ),
     "api:units": Endpoint(
-        "api:units", "get", everyone(), lambda ctx, t: "/api/units?region=410105",
+        "api:units",
+        "get",
+        everyone(),
+        lambda ctx, t: "/api/units?region=410105",
         openapi=("get", "/api/units"),
     ),
     "api:unit": Endpoint(
-        "api:unit", "get", everyone(), lambda ctx, t: f"/api/units/{t.pk}", target="unit",
+        "api:unit",
+        "get",
+        everyone(),
+        lambda ctx, t: f"/api/units/{t.pk}",
+        target="unit",
         openapi=("get", "/api/units/{unit_id}"),
     ),
     "api:persons": Endpoint(
-        "api:persons", "get", only(VIEW), lambda ctx, t: "/api/persons",
-        openapi=("get", "/api/persons"), check=check_api_person_list,
+        "api:persons",
+        "get",
+        only(VIEW),
+        lambda ctx, t: "/api/persons",
+        openapi=("get", "/api/persons"),
+        check=check_api_person_list,
     ),
     "api:person_create": Endpoint(
-        "api:person_create", "post", api_create_expect, lambda ctx, t: "/api/persons",
-        data=api_person_body, json_body=True, target="unit",
-        openapi=("post", "/api/persons"), check=check_person_created,
+        "api:person_create",
+        "post",
+        api_create_expect,
+        lambda ctx, t: "/api/persons",
+        data=api_person_body,
+        json_body=True,
+        target="unit",
+        openapi=("post", "/api/persons"),
+        check=check_person_created,
     ),
     "api:person": Endpoint(
-        "api:person", "get", person_scoped(VIEW), lambda ctx, t: f"/api/persons/{t.pk}",
-        target="person", openapi=("get", "/api/persons/{person_id}"),
+        "api:person",
+        "get",
+        person_scoped(VIEW),
+        lambda ctx, t: f"/api/persons/{t.pk}",
+        target="person",
+        openapi=("get", "/api/persons/{person_id}"),
     ),
     "api:person_update": Endpoint(
-        "api:person_update", "patch", person_scoped(CHANGE, denied_roles=VIEW - CHANGE),
-        lambda ctx, t: f"/api/persons/{t.pk}", data=lambda ctx, t: {"position": "副局长"},
-        json_body=True, target="person", openapi=("patch", "/api/persons/{person_id}"),
+        "api:person_update",
+        "patch",
+        person_scoped(CHANGE, denied_roles=VIEW - CHANGE),
+        lambda ctx, t: f"/api/persons/{t.pk}",
+        data=lambda ctx, t: {"position": "副局长"},
+        json_body=True,
+        target="person",
+        openapi=("patch", "/api/persons/{person_id}"),
         check=check_person_patched,
     ),
     "api:person_lookup": Endpoint(
-        "api:person_lookup", "post", person_scoped(VIEW), lambda ctx, t: "/api/persons/lookup",
-        data=lookup_body, json_body=True, target="person",
-        openapi=("post", "/api/persons/lookup"), check=check_lookup,
+        "api:person_lookup",
+        "post",
+        person_scoped(VIEW),
+        lambda ctx, t: "/api/persons/lookup",
+        data=lookup_body,
+        json_body=True,
+        target="person",
+        openapi=("post", "/api/persons/lookup"),
+        check=check_lookup,
     ),
     "api:person_identity": Endpoint(
-        "api:person_identity", "post", person_scoped(frozenset(), denied_roles=VIEW),
-        lambda ctx, t: f"/api/persons/{t.pk}/identity", target="person",
+        "api:person_identity",
+        "post",
+        person_scoped(frozenset(), denied_roles=VIEW),
+        lambda ctx, t: f"/api/persons/{t.pk}/identity",
+        target="person",
         openapi=("post", "/api/persons/{person_id}/identity"),
     ),
     "api:person_identity[granted]": Endpoint(
-        "api:person_identity", "post", person_scoped(VIEW),
-        lambda ctx, t: f"/api/persons/{t.pk}/identity", target="person", grant=True,
-        openapi=("post", "/api/persons/{person_id}/identity"), check=check_api_identity,
+        "api:person_identity",
+        "post",
+        person_scoped(VIEW),
+        lambda ctx, t: f"/api/persons/{t.pk}/identity",
+        target="person",
+        grant=True,
+        openapi=("post", "/api/persons/{person_id}/identity"),
+        check=check_api_identity,
     ),
     "api:add": Endpoint(
-        "api:add", "get", everyone(), lambda ctx, t: "/api/workdays/add?start=2026-09-28&n=5",
+        "api:add",
+        "get",
+        everyone(),
+        lambda ctx, t: "/api/workdays/add?start=2026-09-28&n=5",
         openapi=("get", "/api/workdays/add"),
-        check=lambda ctx, resp: _expect_json(resp, {"start": "2026-09-28", "workdays": 5, "result": "2026-10-10"}),
+        check=lambda ctx, resp: _expect_json(
+            resp, {"start": "2026-09-28", "workdays": 5, "result": "2026-10-10"}
+        ),
     ),
     "api:between": Endpoint(
-        "api:between", "get", everyone(),
+        "api:between",
+        "get",
+        everyone(),
         lambda ctx, t: "/api/workdays/between?start=2026-09-28&end=2026-10-12",
         openapi=("get", "/api/workdays/between"),
-        check=lambda ctx, resp: _expect_json(resp, {"start": "2026-09-28", "end": "2026-10-12", "workdays": 6}),
+        check=lambda ctx, resp: _expect_json(
+            resp, {"start": "2026-09-28", "end": "2026-10-12", "workdays": 6}
+        ),
     ),
     "api:years": Endpoint(
-        "api:years", "get", everyone(), lambda ctx, t: "/api/calendar/years",
+        "api:years",
+        "get",
+        everyone(),
+        lambda ctx, t: "/api/calendar/years",
         openapi=("get", "/api/calendar/years"),
     ),
     "api:entries": Endpoint(
-        "api:entries", "get", only({Role.AUDITOR}), lambda ctx, t: "/api/audit/entries",
-        openapi=("get", "/api/audit/entries"), check=check_api_entries,
+        "api:entries",
+        "get",
+        only({Role.AUDITOR}),
+        lambda ctx, t: "/api/audit/entries",
+        openapi=("get", "/api/audit/entries"),
+        check=check_api_entries,
     ),
     "api:verify": Endpoint(
-        "api:verify", "post", only({Role.AUDITOR}), lambda ctx, t: "/api/audit/verify",
-        openapi=("post", "/api/audit/verify"), check=check_api_verify,
+        "api:verify",
+        "post",
+        only({Role.AUDITOR}),
+        lambda ctx, t: "/api/audit/verify",
+        openapi=("post", "/api/audit/verify"),
+        check=check_api_verify,
     ),
 }
 
@@ -536,7 +731,9 @@ def check_person_import(ctx, resp):
     """An import may only register persons in units within the importer's reach."""
     created = Person.objects.filter(name="导入人员")
     if ctx.scope == "in":
-        assert created.filter(unit=ctx.world.units[IN_UNIT]).exists(), _text(resp)[:2000]
+        assert created.filter(unit=ctx.world.units[IN_UNIT]).exists(), _text(resp)[
+            :2000
+        ]
     else:
         assert not created.exists()
         assert "不在您的管辖范围内" in _text(resp)
@@ -561,9 +758,13 @@ def _call(client, ep: Endpoint, ctx: Ctx, target, **extra):
     data = ep.data(ctx, target) if ep.data else None
     method = getattr(client, ep.method)
     if ep.json_body:
-        return method(url, data=json.dumps(data or {}), content_type="application/json", **extra)
+        return method(
+            url, data=json.dumps(data or {}), content_type="application/json", **extra
+        )
     if ep.method == "patch":
-        return method(url, data=json.dumps(data or {}), content_type="application/json", **extra)
+        return method(
+            url, data=json.dumps(data or {}), content_type="application/json", **extra
+        )
     if data is None:
         return method(url, **extra)
     return method(url, data=data, **extra)
@@ -589,13 +790,20 @@ def _ctx(world, user, role, scope) -> Ctx:
 
     def bare(username, unit):
         return account_create(
-            actor=None, username=username, full_name="目标账号", unit=world.units[unit],
+            actor=None,
+            username=username,
+            full_name="目标账号",
+            unit=world.units[unit],
             password=PASSWORD,
         )
 
     return Ctx(
-        world=world, user=user, role=role, scope=scope,
-        other=bare("matrix_target", "a_edu"), foreign=bare("matrix_foreign", "b_commission"),
+        world=world,
+        user=user,
+        role=role,
+        scope=scope,
+        other=bare("matrix_target", "a_edu"),
+        foreign=bare("matrix_foreign", "b_commission"),
     )
 
 
@@ -633,7 +841,9 @@ def test_matrix_cell(client, world, key, role, scope):
         after = AuditEntry.objects.filter(action=Action.EXPORT).count()
         if resp.status_code == 200:
             assert after == exports_before + 1
-            entry = AuditEntry.objects.filter(action=Action.EXPORT).order_by("-seq").first()
+            entry = (
+                AuditEntry.objects.filter(action=Action.EXPORT).order_by("-seq").first()
+            )
             assert entry.actor_id == user.pk
             assert entry.unit_name == user.unit.name
         else:
@@ -657,7 +867,11 @@ def test_anonymous(client, world, key):
         assert resp.status_code == ep.anonymous
     elif ep.is_api:
         assert resp.status_code == 401
-        assert resp.json() == {"message": "未登录或令牌无效。", "code": "unauthenticated", "fields": {}}
+        assert resp.json() == {
+            "message": "未登录或令牌无效。",
+            "code": "unauthenticated",
+            "fields": {},
+        }
     else:
         assert resp.status_code == 302
         assert resp["Location"].startswith(reverse("access:login") + "?next=")
@@ -703,7 +917,10 @@ def test_every_openapi_operation_is_in_the_matrix():
         if ep.openapi:
             op = schema["paths"][ep.openapi[1]][ep.openapi[0]]
             assert ep.name == f"api:{ep.name.split(':')[1]}"
-            assert op["operationId"].endswith(ep.name.split(":")[1]), (ep.name, op["operationId"])
+            assert op["operationId"].endswith(ep.name.split(":")[1]), (
+                ep.name,
+                op["operationId"],
+            )
 
 
 def test_matrix_covers_all_thirteen_roles():
@@ -744,7 +961,9 @@ REACH_LISTS = {
 @pytest.mark.django_db
 @pytest.mark.parametrize("unit_key,role,person_key,expected", REACH_CASES)
 @pytest.mark.parametrize("surface", ["page", "api", "lookup", "edit"])
-def test_reach_of_special_units(client, world, unit_key, role, person_key, expected, surface):
+def test_reach_of_special_units(
+    client, world, unit_key, role, person_key, expected, surface
+):
     user = account(world.units[unit_key], role)
     client.force_login(user)
     person = world.persons[person_key]
@@ -759,7 +978,8 @@ def test_reach_of_special_units(client, world, unit_key, role, person_key, expec
             expected = 403
     else:
         resp = client.post(
-            "/api/persons/lookup", data={"id_number": _id_number(person)},
+            "/api/persons/lookup",
+            data={"id_number": _id_number(person)},
             content_type="application/json",
         )
     assert resp.status_code == expected
@@ -801,7 +1021,9 @@ def test_unit_filter_cannot_widen_reach(client, world):
     assert resp.status_code == 200 and resp.json()["items"] == []
     page = client.get(reverse("org:persons"), {"unit": world.units["b_edu"].pk})
     assert "刘洋" not in _text(page)
-    export = client.get(reverse("org:persons"), {"unit": world.units["b_edu"].pk, "export": "xlsx"})
+    export = client.get(
+        reverse("org:persons"), {"unit": world.units["b_edu"].pk, "export": "xlsx"}
+    )
     assert "刘洋" not in _xlsx_cells(export)
 
 
@@ -819,12 +1041,16 @@ def test_bearer_token_follows_the_same_policy(client, world):
     missing = client.get(f"/api/persons/{MISSING_PK}", **auth)
     assert out.status_code == missing.status_code == 404
     assert out.content == missing.content
-    assert {p["name"] for p in client.get("/api/persons", **auth).json()["items"]} == A_NAMES
+    assert {
+        p["name"] for p in client.get("/api/persons", **auth).json()["items"]
+    } == A_NAMES
     assert client.get("/api/audit/entries", **auth).status_code == 404
     # A write with a token needs no CSRF token (not a browser session).
     resp = client.patch(
-        f"/api/persons/{inside.pk}", data=json.dumps({"position": "书记"}),
-        content_type="application/json", **auth,
+        f"/api/persons/{inside.pk}",
+        data=json.dumps({"position": "书记"}),
+        content_type="application/json",
+        **auth,
     )
     assert resp.status_code == 200 and resp.json()["position"] == "书记"
     bad = client.get("/api/me", HTTP_AUTHORIZATION="Bearer xt_not-a-real-token")
@@ -838,7 +1064,12 @@ def test_bearer_token_of_an_administrator_sees_no_business_data(client, world):
         _, raw = token_create(actor=user, name="脚本")
         auth = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
         assert client.get("/api/persons", **auth).status_code == 404
-        assert client.get(f"/api/persons/{world.persons[IN_PERSON].pk}", **auth).status_code == 404
+        assert (
+            client.get(
+                f"/api/persons/{world.persons[IN_PERSON].pk}", **auth
+            ).status_code
+            == 404
+        )
         expected = 200 if role == Role.AUDITOR else 404
         assert client.get("/api/audit/entries", **auth).status_code == expected
 
@@ -854,7 +1085,8 @@ def test_session_writes_to_the_api_need_csrf(world):
     person = world.persons[IN_PERSON]
     assert client.get(f"/api/persons/{person.pk}").status_code == 200
     resp = client.patch(
-        f"/api/persons/{person.pk}", data=json.dumps({"position": "书记"}),
+        f"/api/persons/{person.pk}",
+        data=json.dumps({"position": "书记"}),
         content_type="application/json",
     )
     assert resp.status_code in (401, 403)

@@ -25,7 +25,9 @@ def auth(world):
 
 
 def _post(client, url, body, auth):
-    return client.post(url, data=json.dumps(body), content_type="application/json", **auth)
+    return client.post(
+        url, data=json.dumps(body), content_type="application/json", **auth
+    )
 
 
 def _assert_error(resp, status, code):
@@ -41,8 +43,11 @@ def _assert_error(resp, status, code):
 
 def _person_body(world, **overrides):
     body = {
-        "name": "周明", "id_number": new_id_number("410105"), "unit_id": world.units["a_edu"].pk,
-        "position": "科长", "management_level": "county",
+        "name": "周明",
+        "id_number": new_id_number("410105"),
+        "unit_id": world.units["a_edu"].pk,
+        "position": "科长",
+        "management_level": "county",
     }
     body.update(overrides)
     return body
@@ -56,20 +61,36 @@ def test_bad_id_number_names_the_field(client, world, auth):
     before = Person.objects.count()
     good = new_id_number("410105")
     bad = good[:-1] + ("0" if good[-1] != "0" else "1")
-    body = _assert_error(_post(client, "/api/persons", _person_body(world, id_number=bad), auth),
-                         400, "invalid")
+    body = _assert_error(
+        _post(client, "/api/persons", _person_body(world, id_number=bad), auth),
+        400,
+        "invalid",
+    )
     assert set(body["fields"]) == {"id_number"}
-    assert "身份证号码" in body["fields"]["id_number"] and "校验" in body["fields"]["id_number"]
+    assert (
+        "身份证号码" in body["fields"]["id_number"]
+        and "校验" in body["fields"]["id_number"]
+    )
     assert Person.objects.count() == before
 
 
 @pytest.mark.django_db
 def test_several_bad_fields_are_all_named(client, world, auth):
     body = _assert_error(
-        _post(client, "/api/persons",
-              _person_body(world, id_number="12345", name="  ", management_level="emperor",
-                           phone="12"), auth),
-        400, "invalid",
+        _post(
+            client,
+            "/api/persons",
+            _person_body(
+                world,
+                id_number="12345",
+                name="  ",
+                management_level="emperor",
+                phone="12",
+            ),
+            auth,
+        ),
+        400,
+        "invalid",
     )
     assert set(body["fields"]) == {"id_number", "name", "management_level", "phone"}
 
@@ -77,10 +98,15 @@ def test_several_bad_fields_are_all_named(client, world, auth):
 @pytest.mark.django_db
 def test_unknown_unit(client, world, auth):
     body = _assert_error(
-        _post(client, "/api/persons", _person_body(world, unit_id=987654321), auth), 400, "invalid"
+        _post(client, "/api/persons", _person_body(world, unit_id=987654321), auth),
+        400,
+        "invalid",
     )
-    assert body == {"message": "所在单位不存在。", "code": "invalid",
-                    "fields": {"unit_id": "所在单位不存在"}}
+    assert body == {
+        "message": "所在单位不存在。",
+        "code": "invalid",
+        "fields": {"unit_id": "所在单位不存在"},
+    }
 
 
 @pytest.mark.django_db
@@ -95,28 +121,41 @@ def test_missing_field_is_422_in_chinese(client, world, auth):
 @pytest.mark.django_db
 def test_wrong_types_and_bad_json_are_422_in_chinese(client, world, auth):
     body = _assert_error(
-        _post(client, "/api/persons", _person_body(world, unit_id="第一"), auth), 422, "invalid"
+        _post(client, "/api/persons", _person_body(world, unit_id="第一"), auth),
+        422,
+        "invalid",
     )
     assert body["fields"] == {"unit_id": "应为整数"}
-    resp = client.post("/api/persons", data="{not json", content_type="application/json", **auth)
+    resp = client.post(
+        "/api/persons", data="{not json", content_type="application/json", **auth
+    )
     body = _assert_error(resp, 400, "bad_request")
     assert body["message"] == "请求格式有误：请求体不是有效的 JSON。"
-    body = _assert_error(client.get("/api/workdays/add?start=2026-13-01&n=1", **auth), 422, "invalid")
+    body = _assert_error(
+        client.get("/api/workdays/add?start=2026-13-01&n=1", **auth), 422, "invalid"
+    )
     assert body["fields"] == {"start": "日期格式应为 2026-03-01"}
-    body = _assert_error(client.get("/api/workdays/add?start=2026-03-01&n=-1", **auth), 422, "invalid")
+    body = _assert_error(
+        client.get("/api/workdays/add?start=2026-03-01&n=-1", **auth), 422, "invalid"
+    )
     assert body["fields"] == {"n": "数值过小"}
 
 
 @pytest.mark.django_db
 def test_year_without_calendar_is_an_error_not_a_guess(client, world, auth):
-    body = _assert_error(client.get("/api/workdays/add?start=2031-03-02&n=3", **auth), 409,
-                         "calendar_year_missing")
+    body = _assert_error(
+        client.get("/api/workdays/add?start=2031-03-02&n=3", **auth),
+        409,
+        "calendar_year_missing",
+    )
     assert "2031 年" in body["message"]
 
 
 @pytest.mark.django_db
 def test_unknown_path_is_json_404(client, world, auth):
-    body = _assert_error(client.get("/api/persons/not-a-number", **auth), 404, "not_found")
+    body = _assert_error(
+        client.get("/api/persons/not-a-number", **auth), 404, "not_found"
+    )
     assert body["message"] == "未找到该记录，或您无权查看。"
 
 
@@ -135,7 +174,9 @@ def test_lookup_by_id_number_in_reach(client, world, auth):
     assert resp.status_code == 200
     assert resp.json()["id"] == person.pk and resp.json()["name"] == "张建国"
     assert resp.json()["id_number_masked"] == person.id_number_masked
-    assert number not in resp.content.decode()  # the answer only carries the masked number
+    assert (
+        number not in resp.content.decode()
+    )  # the answer only carries the masked number
     # Full-width digits, spaces and a lowercase x are normalised before the look-up.
     fullwidth = "".join(chr(ord(c) + 0xFEE0) if c.isdigit() else c for c in number)
     spaced = f" {fullwidth[:6]} {fullwidth[6:14]} {fullwidth[14:].lower()} "
@@ -145,17 +186,29 @@ def test_lookup_by_id_number_in_reach(client, world, auth):
 
 @pytest.mark.django_db
 def test_lookup_out_of_reach_is_like_missing(client, world, auth):
-    out = _post(client, "/api/persons/lookup", {"id_number": _number(world.persons["b_edu_head"])}, auth)
-    missing = _post(client, "/api/persons/lookup", {"id_number": new_id_number("410102")}, auth)
+    out = _post(
+        client,
+        "/api/persons/lookup",
+        {"id_number": _number(world.persons["b_edu_head"])},
+        auth,
+    )
+    missing = _post(
+        client, "/api/persons/lookup", {"id_number": new_id_number("410102")}, auth
+    )
     assert out.status_code == missing.status_code == 404
     assert out.json() == missing.json()
     assert out.json()["code"] == "not_found" and "刘洋" not in out.content.decode()
 
 
 @pytest.mark.django_db
-def test_lookup_with_a_malformed_number_is_a_chinese_validation_error(client, world, auth):
-    body = _assert_error(_post(client, "/api/persons/lookup", {"id_number": "41010519800517"}, auth),
-                         400, "invalid")
+def test_lookup_with_a_malformed_number_is_a_chinese_validation_error(
+    client, world, auth
+):
+    body = _assert_error(
+        _post(client, "/api/persons/lookup", {"id_number": "41010519800517"}, auth),
+        400,
+        "invalid",
+    )
     assert "身份证号码" in body["message"] and "长度不对" in body["message"]
     assert body["fields"] == {"id_number": body["message"]}
 
@@ -171,8 +224,14 @@ def test_openapi_schema_loads(client):
     assert schema["openapi"].startswith("3.")
     assert schema["info"]["title"] == "XieTong 协同监督平台 API"
     paths = schema["paths"]
-    for path in ("/api/persons", "/api/persons/{person_id}", "/api/persons/lookup",
-                 "/api/audit/entries", "/api/workdays/add", "/api/me"):
+    for path in (
+        "/api/persons",
+        "/api/persons/{person_id}",
+        "/api/persons/lookup",
+        "/api/audit/entries",
+        "/api/workdays/add",
+        "/api/me",
+    ):
         assert path in paths, path
     # Every operation is protected and described in Chinese.
     for path, ops in paths.items():
@@ -210,7 +269,9 @@ def test_schemathesis_no_server_errors(no_connection_recycling):
 
     world = build_world()
     user = account(
-        world.units["a_case_management"], Role.CASE_MANAGER, grants=[Grant.SENSITIVE_IDENTITY]
+        world.units["a_case_management"],
+        Role.CASE_MANAGER,
+        grants=[Grant.SENSITIVE_IDENTITY],
     )
     _, raw = token_create(actor=user, name="schemathesis")
     headers = {"Authorization": f"Bearer {raw}"}
@@ -224,7 +285,10 @@ def test_schemathesis_no_server_errors(no_connection_recycling):
     def runner(label: str, strategy):
         @given(case=strategy)
         @settings(
-            max_examples=25, deadline=None, database=None, derandomize=True,
+            max_examples=25,
+            deadline=None,
+            database=None,
+            derandomize=True,
             phases=[Phase.explicit, Phase.generate],
             suppress_health_check=list(HealthCheck),
         )
@@ -240,7 +304,10 @@ def test_schemathesis_no_server_errors(no_connection_recycling):
         return run
 
     for operation in operations:
-        for mode in (schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE):
+        for mode in (
+            schemathesis.GenerationMode.POSITIVE,
+            schemathesis.GenerationMode.NEGATIVE,
+        ):
             try:
                 strategy = operation.as_strategy(generation_mode=mode)
             except Exception as exc:  # an operation with nothing to negate
@@ -264,7 +331,9 @@ def test_schemathesis_no_server_errors(no_connection_recycling):
 @pytest.mark.parametrize(
     "url",
     [
-        "/api/units?q=%00", "/api/persons?q=a%00b", "/api/regions?parent=41%00",
+        "/api/units?q=%00",
+        "/api/persons?q=a%00b",
+        "/api/regions?parent=41%00",
         "/api/audit/entries?actor=%00",
     ],
 )
@@ -277,8 +346,10 @@ def test_nul_in_api_query_is_a_chinese_400(client, world, auth, url):
 def test_nul_in_api_json_body_is_a_chinese_400(client, world, auth):
     before = Person.objects.count()
     resp = client.post(
-        "/api/persons", data=json.dumps(_person_body(world, name="周\u0000明")),
-        content_type="application/json", **auth,
+        "/api/persons",
+        data=json.dumps(_person_body(world, name="周\u0000明")),
+        content_type="application/json",
+        **auth,
     )
     body = _assert_error(resp, 400, "invalid")
     assert "空字符" in body["message"]
@@ -286,11 +357,15 @@ def test_nul_in_api_json_body_is_a_chinese_400(client, world, auth):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("url", ["/persons/?q=%00", "/org/units/?q=%00", "/audit/?q=%00"])
+@pytest.mark.parametrize(
+    "url", ["/persons/?q=%00", "/org/units/?q=%00", "/audit/?q=%00"]
+)
 def test_nul_in_page_query_is_a_chinese_400(client, world, url):
     auditor = account(world.units["a_commission"], Role.AUDITOR)
-    user = auditor if url.startswith("/audit/") else account(
-        world.units["a_case_management"], Role.CASE_MANAGER
+    user = (
+        auditor
+        if url.startswith("/audit/")
+        else account(world.units["a_case_management"], Role.CASE_MANAGER)
     )
     client.force_login(user)
     resp = client.get(url)
@@ -302,8 +377,10 @@ def test_nul_in_page_query_is_a_chinese_400(client, world, url):
 def test_nul_in_posted_form_is_a_chinese_400(client, world):
     sysadmin = account(world.units["a_commission"], Role.SYSADMIN)
     client.force_login(sysadmin)
-    resp = client.post(reverse("workdays:day"), {"day": "2026-03-02", "kind": "holiday",
-                                                 "name": "假\x00日"})
+    resp = client.post(
+        reverse("workdays:day"),
+        {"day": "2026-03-02", "kind": "holiday", "name": "假\x00日"},
+    )
     assert resp.status_code == 400
     from xietong.workdays.models import CalendarDay
 

@@ -52,8 +52,14 @@ def test_person_writes_and_views_are_recorded(client, world):
 
     resp = client.post(
         reverse("org:person_create"),
-        {"name": "赵志刚", "id_number": number, "unit": unit.pk, "position": "副局长",
-         "management_level": "county", "is_party_member": "on"},
+        {
+            "name": "赵志刚",
+            "id_number": number,
+            "unit": unit.pk,
+            "position": "副局长",
+            "management_level": "county",
+            "is_party_member": "on",
+        },
         REMOTE_ADDR=IP,
     )
     assert resp.status_code == 302, resp.content.decode()[:500]
@@ -66,8 +72,14 @@ def test_person_writes_and_views_are_recorded(client, world):
 
     resp = client.post(
         reverse("org:person_edit", args=[person.pk]),
-        {"name": "赵志刚", "unit": unit.pk, "position": "局长", "management_level": "county",
-         "status": "serving", "is_party_member": "on"},
+        {
+            "name": "赵志刚",
+            "unit": unit.pk,
+            "position": "局长",
+            "management_level": "county",
+            "status": "serving",
+            "is_party_member": "on",
+        },
         REMOTE_ADDR=IP,
     )
     assert resp.status_code == 302
@@ -77,14 +89,18 @@ def test_person_writes_and_views_are_recorded(client, world):
 
     resp = client.post(
         reverse("org:relative_add", args=[person.pk]),
-        {"relation": "spouse", "name": "钱丽"}, REMOTE_ADDR=IP,
+        {"relation": "spouse", "name": "钱丽"},
+        REMOTE_ADDR=IP,
     )
     assert resp.status_code == 302
     e = _entry(action=Action.CREATE, object_type="org.relative")
     _assert_who(e, user)
     assert "配偶" in e.summary and "赵志刚" in e.summary
 
-    assert client.get(reverse("org:person", args=[person.pk]), REMOTE_ADDR=IP).status_code == 200
+    assert (
+        client.get(reverse("org:person", args=[person.pk]), REMOTE_ADDR=IP).status_code
+        == 200
+    )
     e = _entry(action=Action.VIEW, object_type="org.person")
     _assert_who(e, user)
     assert e.object_id == str(person.pk)
@@ -98,8 +114,12 @@ def test_account_role_grant_and_config_writes_are_recorded(client, world):
     client.force_login(sysadmin)
     resp = client.post(
         reverse("access:account_create"),
-        {"username": "new_handler", "full_name": "孙立", "unit": world.units["a_edu"].pk,
-         "password": PASSWORD},
+        {
+            "username": "new_handler",
+            "full_name": "孙立",
+            "unit": world.units["a_edu"].pk,
+            "password": PASSWORD,
+        },
         REMOTE_ADDR=IP,
     )
     assert resp.status_code == 302
@@ -111,13 +131,16 @@ def test_account_role_grant_and_config_writes_are_recorded(client, world):
     assert e.object_id == str(target.pk)
     assert PASSWORD not in e.summary
 
-    client.post(reverse("access:account_action", args=[target.pk, "disable"]), REMOTE_ADDR=IP)
+    client.post(
+        reverse("access:account_action", args=[target.pk, "disable"]), REMOTE_ADDR=IP
+    )
     e = _entry(action=Action.CHANGE, object_type="access.user")
     _assert_who(e, sysadmin)
     assert "停用" in e.summary
 
     client.post(
-        reverse("workdays:day"), {"day": "2026-03-02", "kind": "holiday", "name": "测试"},
+        reverse("workdays:day"),
+        {"day": "2026-03-02", "kind": "holiday", "name": "测试"},
         REMOTE_ADDR=IP,
     )
     e = _entry(action=Action.CONFIG)
@@ -150,8 +173,11 @@ def test_api_write_with_token_is_recorded_with_client_address(client, world):
     _, raw = token_create(actor=user, name="脚本")
     person = world.persons["a_edu_head"]
     resp = client.patch(
-        f"/api/persons/{person.pk}", data=json.dumps({"status": "left"}),
-        content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {raw}", REMOTE_ADDR=IP,
+        f"/api/persons/{person.pk}",
+        data=json.dumps({"status": "left"}),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {raw}",
+        REMOTE_ADDR=IP,
     )
     assert resp.status_code == 200
     e = _entry(action=Action.CHANGE, object_type="org.person")
@@ -163,7 +189,9 @@ def test_api_write_with_token_is_recorded_with_client_address(client, world):
 def test_export_is_recorded(client, world):
     user = account(world.units["a_case_management"], Role.CASE_MANAGER)
     client.force_login(user)
-    resp = client.get(reverse("org:persons"), {"export": "xlsx", "top": "1"}, REMOTE_ADDR=IP)
+    resp = client.get(
+        reverse("org:persons"), {"export": "xlsx", "top": "1"}, REMOTE_ADDR=IP
+    )
     assert resp.status_code == 200
     e = _entry(action=Action.EXPORT)
     _assert_who(e, user)
@@ -175,13 +203,19 @@ def test_export_is_recorded(client, world):
 @pytest.mark.django_db
 def test_login_and_failed_login_are_recorded(client, world):
     user = account(world.units["a_case_management"], Role.CASE_MANAGER)
-    client.post(reverse("access:login"), {"username": user.username, "password": "Nope@12345"},
-                REMOTE_ADDR=IP)
+    client.post(
+        reverse("access:login"),
+        {"username": user.username, "password": "Nope@12345"},
+        REMOTE_ADDR=IP,
+    )
     e = _entry(action=Action.LOGIN_FAILED)
     _assert_who(e, user)
     assert "密码错误" in e.summary
-    client.post(reverse("access:login"), {"username": user.username, "password": PASSWORD},
-                REMOTE_ADDR=IP)
+    client.post(
+        reverse("access:login"),
+        {"username": user.username, "password": PASSWORD},
+        REMOTE_ADDR=IP,
+    )
     _assert_who(_entry(action=Action.LOGIN), user)
 
 
@@ -206,7 +240,9 @@ def test_sensitive_identity_view_needs_the_grant_and_is_recorded(client, world):
     assert not AuditEntry.objects.filter(action=Action.VIEW_SENSITIVE).exists()
 
     granted = account(
-        world.units["a_case_management"], Role.CASE_MANAGER, grants=[Grant.SENSITIVE_IDENTITY]
+        world.units["a_case_management"],
+        Role.CASE_MANAGER,
+        grants=[Grant.SENSITIVE_IDENTITY],
     )
     client.force_login(granted)
     resp = client.post(url, REMOTE_ADDR=IP)
@@ -219,13 +255,20 @@ def test_sensitive_identity_view_needs_the_grant_and_is_recorded(client, world):
 
     resp = client.post(f"/api/persons/{person.pk}/identity", REMOTE_ADDR=IP)
     assert resp.json() == {"id_number": number, "phone": "13800138000"}
-    assert AuditEntry.objects.filter(action=Action.VIEW_SENSITIVE, actor_id=granted.pk).count() == 2
+    assert (
+        AuditEntry.objects.filter(
+            action=Action.VIEW_SENSITIVE, actor_id=granted.pk
+        ).count()
+        == 2
+    )
 
 
 @pytest.mark.django_db
 def test_reporter_identity_grant_does_not_open_id_numbers(client, world):
     user = account(
-        world.units["a_case_management"], Role.CASE_MANAGER, grants=[Grant.REPORTER_IDENTITY]
+        world.units["a_case_management"],
+        Role.CASE_MANAGER,
+        grants=[Grant.REPORTER_IDENTITY],
     )
     client.force_login(user)
     person = world.persons["a_edu_head"]
@@ -237,7 +280,9 @@ def test_reporter_identity_grant_does_not_open_id_numbers(client, world):
 @pytest.mark.django_db
 def test_sensitive_view_out_of_reach_is_not_found_even_with_the_grant(client, world):
     user = account(
-        world.units["a_case_management"], Role.CASE_MANAGER, grants=[Grant.SENSITIVE_IDENTITY]
+        world.units["a_case_management"],
+        Role.CASE_MANAGER,
+        grants=[Grant.SENSITIVE_IDENTITY],
     )
     client.force_login(user)
     person = world.persons["b_edu_head"]
@@ -254,7 +299,8 @@ def test_sensitive_view_out_of_reach_is_not_found_even_with_the_grant(client, wo
 def checkpoints(tmp_path, monkeypatch):
     """A checkpoint file of this test's own, signed with the installation's checkpoint key."""
     cp = CheckpointFile(
-        tmp_path / "audit" / "checkpoints.log", load_keyring(settings.XIETONG_HOME).checkpoint
+        tmp_path / "audit" / "checkpoints.log",
+        load_keyring(settings.XIETONG_HOME).checkpoint,
     )
     monkeypatch.setattr(audit_services, "checkpoint_file", lambda: cp)
     return cp
@@ -267,8 +313,13 @@ def log(db, checkpoints, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         build_world()
         for i in range(3):
-            audit_record(actor=None, action=Action.CONFIG, object_repr=f"配置 {i}",
-                         summary={"项": i}, ip="198.51.100.1")
+            audit_record(
+                actor=None,
+                action=Action.CONFIG,
+                object_repr=f"配置 {i}",
+                summary={"项": i},
+                ip="198.51.100.1",
+            )
     n = AuditEntry.objects.count()
     assert n >= 20
     good, bad = checkpoints.read()
@@ -285,9 +336,23 @@ def _tamper(sql: str, params=()) -> None:
 def test_entries_are_chained_with_sm3(log):
     prev = GENESIS
     for e in AuditEntry.objects.order_by("seq"):
-        values = {f: getattr(e, f) for f in (
-            "seq", "created_at", "actor_id", "actor_username", "actor_name", "unit_name",
-            "action", "object_type", "object_id", "object_repr", "summary", "client_ip")}
+        values = {
+            f: getattr(e, f)
+            for f in (
+                "seq",
+                "created_at",
+                "actor_id",
+                "actor_username",
+                "actor_name",
+                "unit_name",
+                "action",
+                "object_type",
+                "object_id",
+                "object_repr",
+                "summary",
+                "client_ip",
+            )
+        }
         assert e.prev_hash == prev
         assert e.entry_hash == entry_hash(prev, values)
         assert len(e.entry_hash) == 64
@@ -295,17 +360,24 @@ def test_entries_are_chained_with_sm3(log):
     # SM3 of "abc" (GB/T 32905-2016 example): the chain uses real SM3, not SHA-256.
     from xietong.core.crypto import sm3_hex
 
-    assert sm3_hex(b"abc") == "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0"
+    assert (
+        sm3_hex(b"abc")
+        == "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0"
+    )
 
 
 def test_intact_log_verifies(log):
     result = audit_verify()
     assert result.ok and result.checked == log and result.first_bad_seq is None
-    assert result.message() == f"审计日志完整：共校验 {log} 条，哈希链与签名检查点一致。"
+    assert (
+        result.message() == f"审计日志完整：共校验 {log} 条，哈希链与签名检查点一致。"
+    )
 
 
 def test_altered_entry_is_named(log):
-    _tamper("UPDATE audit_auditentry SET summary = %s WHERE seq = 7", ['{"单位":"伪造"}'])
+    _tamper(
+        "UPDATE audit_auditentry SET summary = %s WHERE seq = 7", ['{"单位":"伪造"}']
+    )
     result = audit_verify()
     assert not result.ok and result.first_bad_seq == 7
     assert "内容被改动" in result.reason
@@ -313,7 +385,9 @@ def test_altered_entry_is_named(log):
 
 
 def test_altered_client_address_is_named(log):
-    _tamper("UPDATE audit_auditentry SET client_ip = %s WHERE seq = 12", ["203.0.113.9"])
+    _tamper(
+        "UPDATE audit_auditentry SET client_ip = %s WHERE seq = 12", ["203.0.113.9"]
+    )
     assert audit_verify().first_bad_seq == 12
 
 
@@ -324,17 +398,35 @@ def test_removed_entry_is_named(log):
     assert "第 9 条记录已被删除" in result.reason
 
 
-_CONTENT = ("created_at", "actor_id", "actor_username", "actor_name", "unit_name", "action",
-            "object_type", "object_id", "object_repr", "summary", "client_ip", "prev_hash",
-            "entry_hash")
+_CONTENT = (
+    "created_at",
+    "actor_id",
+    "actor_username",
+    "actor_name",
+    "unit_name",
+    "action",
+    "object_type",
+    "object_id",
+    "object_repr",
+    "summary",
+    "client_ip",
+    "prev_hash",
+    "entry_hash",
+)
 
 
 def test_swapped_entries_are_named(log):
-    five, six = (AuditEntry.objects.filter(seq=s).values(*_CONTENT).get() for s in (5, 6))
+    five, six = (
+        AuditEntry.objects.filter(seq=s).values(*_CONTENT).get() for s in (5, 6)
+    )
     sets = ", ".join(f"{c} = %s" for c in _CONTENT)
     _tamper("UPDATE audit_auditentry SET entry_hash = %s WHERE seq = 5", ["x" * 64])
-    _tamper(f"UPDATE audit_auditentry SET {sets} WHERE seq = 6", [five[c] for c in _CONTENT])
-    _tamper(f"UPDATE audit_auditentry SET {sets} WHERE seq = 5", [six[c] for c in _CONTENT])
+    _tamper(
+        f"UPDATE audit_auditentry SET {sets} WHERE seq = 6", [five[c] for c in _CONTENT]
+    )
+    _tamper(
+        f"UPDATE audit_auditentry SET {sets} WHERE seq = 5", [six[c] for c in _CONTENT]
+    )
     assert AuditEntry.objects.get(seq=5).entry_hash == six["entry_hash"]
     result = audit_verify()
     assert not result.ok and result.first_bad_seq == 5
@@ -390,8 +482,11 @@ def test_forged_checkpoint_for_a_shortened_log_is_reported(log, checkpoints):
     """Cutting the log and rewriting the checkpoint file without the key does not pass."""
     _tamper("DELETE FROM audit_auditentry WHERE seq > %s", [log - 3])
     keep = AuditEntry.objects.order_by("-seq").first()
-    lines = [ln for ln in checkpoints.path.read_text().splitlines(keepends=True)
-             if int(ln.split("\t")[0]) <= log - 3]
+    lines = [
+        ln
+        for ln in checkpoints.path.read_text().splitlines(keepends=True)
+        if int(ln.split("\t")[0]) <= log - 3
+    ]
     lines.append(f"{log - 3}\t{keep.entry_hash}\t{'f' * 64}\n")
     checkpoints.path.write_text("".join(lines))
     result = audit_verify()

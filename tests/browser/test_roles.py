@@ -41,13 +41,20 @@ def nav_labels(page) -> list[str]:
 
 
 def test_case_manager_and_auditor(
-    live_server, transactional_db, django_db_serialized_rollback, isolated_home, browser, shot
+    live_server,
+    transactional_db,
+    django_db_serialized_rollback,
+    isolated_home,
+    browser,
+    shot,
 ):
     base = live_server.url
     world = build_world()
     manager = account(
-        world.units["a_case_management"], "case_manager",
-        username="anguan_jinshui", grants=(Grant.SENSITIVE_IDENTITY,),
+        world.units["a_case_management"],
+        "case_manager",
+        username="anguan_jinshui",
+        grants=(Grant.SENSITIVE_IDENTITY,),
     )
     auditor = account(world.units["a_commission"], "auditor", username="shenji_jinshui")
     zhang = world.persons["a_edu_head"]
@@ -93,10 +100,15 @@ def test_case_manager_and_auditor(
     assert "13800138000" in identity.inner_text()
     assert "审计" in identity.inner_text()
     shot(page, "04-manager-archive-revealed")
-    assert AuditEntry.objects.filter(
-        action=Action.VIEW_SENSITIVE, actor_id=manager.pk,
-        object_type="org.person", object_id=str(zhang.pk),
-    ).count() == 1
+    assert (
+        AuditEntry.objects.filter(
+            action=Action.VIEW_SENSITIVE,
+            actor_id=manager.pk,
+            object_type="org.person",
+            object_id=str(zhang.pk),
+        ).count()
+        == 1
+    )
 
     # Out of reach: another county's person answers like a missing page.
     resp = page.goto(f"{base}/persons/{liu.pk}/")
@@ -115,7 +127,9 @@ def test_case_manager_and_auditor(
     rows = page.locator("table.audit tbody tr")
     manager_rows = [t for t in rows.all_inner_texts() if manager.full_name in t]
     assert any("登录" in t and "登录失败" not in t for t in manager_rows), manager_rows
-    assert any("查看敏感信息" in t and "张建国" in t for t in manager_rows), manager_rows
+    assert any("查看敏感信息" in t and "张建国" in t for t in manager_rows), (
+        manager_rows
+    )
 
     page.get_by_role("button", name=re.compile("校验")).click()
     result = page.locator("#verify-result")
@@ -132,16 +146,25 @@ def test_case_manager_and_auditor(
 
 
 def test_org_tree_opens_and_folds(
-    live_server, transactional_db, django_db_serialized_rollback, isolated_home, browser, shot
+    live_server,
+    transactional_db,
+    django_db_serialized_rollback,
+    isolated_home,
+    browser,
+    shot,
 ):
     base = live_server.url
     world = build_world()
-    manager = account(world.units["a_case_management"], "case_manager", username="anguan_tree")
+    manager = account(
+        world.units["a_case_management"], "case_manager", username="anguan_tree"
+    )
 
     ctx = new_context(browser, base)
     page = ctx.new_page()
     fetched = []
-    page.on("request", lambda r: fetched.append(r.url) if "/children/" in r.url else None)
+    page.on(
+        "request", lambda r: fetched.append(r.url) if "/children/" in r.url else None
+    )
     login(page, base, manager.username)
     page.locator("nav.mainnav").get_by_role("link", name="组织机构").click()
     page.wait_for_url(re.compile(r"/org/$"))

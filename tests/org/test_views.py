@@ -54,7 +54,11 @@ def test_unit_form_rejects_bad_input_and_saves_nothing(
     client, world, sysadmin, field, value, message
 ):
     client.force_login(sysadmin)
-    data = {"name": "测试单位", "kind": UnitKind.GOV_DEPARTMENT, "region_code": "410105"}
+    data = {
+        "name": "测试单位",
+        "kind": UnitKind.GOV_DEPARTMENT,
+        "region_code": "410105",
+    }
     data[field] = value
     before = Unit.objects.count()
     resp = client.post(reverse("org:unit_create"), data)
@@ -66,7 +70,10 @@ def test_unit_form_rejects_bad_input_and_saves_nothing(
 def test_only_sysadmin_may_edit_units(client, world, case_manager):
     client.force_login(case_manager)
     assert client.get(reverse("org:unit_create")).status_code == 404
-    assert client.get(reverse("org:unit_edit", args=[world.units["a_edu"].pk])).status_code == 404
+    assert (
+        client.get(reverse("org:unit_edit", args=[world.units["a_edu"].pk])).status_code
+        == 404
+    )
 
 
 def test_unit_edit_changes_supervised_regions_and_audits(client, world, sysadmin):
@@ -77,12 +84,19 @@ def test_unit_edit_changes_supervised_regions_and_audits(client, world, sysadmin
         {"name": c.name, "supervised_regions": "410105, 410102", "is_active": "on"},
     )
     assert resp.status_code == 302
-    assert sorted(c.supervised_regions.values_list("code", flat=True)) == ["410102", "410105"]
-    entry = AuditEntry.objects.filter(action=Action.CHANGE, object_type="org.unit").first()
+    assert sorted(c.supervised_regions.values_list("code", flat=True)) == [
+        "410102",
+        "410105",
+    ]
+    entry = AuditEntry.objects.filter(
+        action=Action.CHANGE, object_type="org.unit"
+    ).first()
     assert "监督区域" in entry.summary
 
 
-def test_person_form_names_the_bad_id_number_and_saves_nothing(client, world, case_manager):
+def test_person_form_names_the_bad_id_number_and_saves_nothing(
+    client, world, case_manager
+):
     client.force_login(case_manager)
     before = Person.objects.count()
     resp = client.post(
@@ -146,7 +160,9 @@ def test_opening_an_archive_is_audited(client, world, case_manager):
 
 def test_login_page_then_password(client, world):
     user = account(world.units["a_case_management"], "case_manager")
-    resp = client.post(reverse("access:login"), {"username": user.username, "password": PASSWORD})
+    resp = client.post(
+        reverse("access:login"), {"username": user.username, "password": PASSWORD}
+    )
     assert resp.status_code == 302
 
 
@@ -181,7 +197,9 @@ def test_web_import_of_persons_checks_reach_and_writes_all_or_nothing(client, wo
     assert entry.actor_username == user.username
 
 
-def test_unit_import_page_is_for_the_system_administrator_only(client, world, case_manager):
+def test_unit_import_page_is_for_the_system_administrator_only(
+    client, world, case_manager
+):
     client.force_login(case_manager)
     assert client.get(reverse("org:import", args=["units"])).status_code == 404
     assert client.get(reverse("org:import", args=["persons"])).status_code == 200
@@ -194,24 +212,36 @@ def test_zone_and_group_rules(world, sysadmin):
     u = world.units
     with pytest.raises(ValidationError) as err:
         zone_create(
-            actor=sysadmin, name="金水区协作区", region=world.regions["a"],
-            lead_unit=u["a_edu"], members=[u["a_group"]],
+            actor=sysadmin,
+            name="金水区协作区",
+            region=world.regions["a"],
+            lead_unit=u["a_edu"],
+            members=[u["a_group"]],
         )
     assert "不是监督单位" in err.value.fields["lead_unit"]
     assert not CollaborationZone.objects.filter(name="金水区协作区").exists()
     zone = zone_create(
-        actor=sysadmin, name="金水区协作区", region=world.regions["a"],
-        lead_unit=u["a_supervision_office"], members=[u["a_group"], u["a_town_commission"]],
+        actor=sysadmin,
+        name="金水区协作区",
+        region=world.regions["a"],
+        lead_unit=u["a_supervision_office"],
+        members=[u["a_group"], u["a_town_commission"]],
     )
     with pytest.raises(ValidationError) as err:
         group_create(
-            actor=sysadmin, zone=zone, name="第一协作组",
-            lead_unit=u["a_group"], members=[u["b_commission"]],
+            actor=sysadmin,
+            zone=zone,
+            name="第一协作组",
+            lead_unit=u["a_group"],
+            members=[u["b_commission"]],
         )
     assert "不是该协作区成员" in err.value.fields["members"]
     group = group_create(
-        actor=sysadmin, zone=zone, name="第一协作组",
-        lead_unit=u["a_group"], members=[u["a_town_commission"]],
+        actor=sysadmin,
+        zone=zone,
+        name="第一协作组",
+        lead_unit=u["a_group"],
+        members=[u["a_town_commission"]],
     )
     assert set(group.members.all()) == {u["a_group"], u["a_town_commission"]}
     assert AuditEntry.objects.filter(object_type="org.collaborationgroup").exists()

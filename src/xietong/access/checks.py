@@ -34,6 +34,8 @@ def check_separation_of_duties(app_configs, databases=None, **kwargs):
         admin = roles & ADMIN_ROLES
         if len(admin) > 1 or (admin and roles - ADMIN_ROLES):
             errors.append(
-                checks.Error(f"账号 {user_id} 违反三员分立：{sorted(roles)}", id="access.E002")
+                checks.Error(
+                    f"账号 {user_id} 违反三员分立：{sorted(roles)}", id="access.E002"
+                )
             )
     return errors

@@ -60,7 +60,9 @@ class User(AbstractUser):
 class RoleAssignment(models.Model):
     """One role held by one account."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="role_assignments")
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="role_assignments"
+    )
     role = models.CharField("角色", max_length=24, choices=Role.choices)
     assigned_by = models.ForeignKey(
         User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

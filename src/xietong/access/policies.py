@@ -39,7 +39,14 @@ PERSON_VIEW_ROLES = frozenset(
 )
 PERSON_CHANGE_ROLES = frozenset({Role.HEAD, Role.HANDLER, Role.CASE_MANAGER})
 PERSON_EXPORT_ROLES = frozenset(
-    {Role.LEADER, Role.HEAD, Role.HANDLER, Role.CASE_MANAGER, Role.ANALYST, Role.INSPECTION_LEAD}
+    {
+        Role.LEADER,
+        Role.HEAD,
+        Role.HANDLER,
+        Role.CASE_MANAGER,
+        Role.ANALYST,
+        Role.INSPECTION_LEAD,
+    }
 )
 
 
@@ -150,7 +157,9 @@ def can_view_person(user, person: Person) -> bool:
     return not reach.empty and reach.contains_unit(person.unit)
 
 
-def can_change_person(user, person: Person | None = None, unit: Unit | None = None) -> bool:
+def can_change_person(
+    user, person: Person | None = None, unit: Unit | None = None
+) -> bool:
     """May ``user`` create (in ``unit``) or edit this person?"""
     if not _has_any(user, PERSON_CHANGE_ROLES) or is_admin(user):
         return False

@@ -39,9 +39,7 @@ def combination_error(existing: set[str], new: str) -> str | None:
         others = existing & ADMIN_ROLES
         if others:
             other = Role(next(iter(others))).label
-            return (
-                f"三员分立：该账号已是{other}，不能再担任{Role(new).label}。"
-            )
+            return f"三员分立：该账号已是{other}，不能再担任{Role(new).label}。"
         if existing & BUSINESS_ROLES:
             return f"三员分立：{Role(new).label}不能同时具有业务角色。"
     elif existing & ADMIN_ROLES:

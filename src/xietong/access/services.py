@@ -37,7 +37,9 @@ def _check_password(password: str, user: User | None = None) -> None:
     try:
         validate_password(password, user)
     except DjangoValidationError as exc:
-        raise ValidationError("；".join(exc.messages), fields={"password": "密码强度不足"}) from None
+        raise ValidationError(
+            "；".join(exc.messages), fields={"password": "密码强度不足"}
+        ) from None
 
 
 @transaction.atomic
@@ -54,7 +56,9 @@ def account_create(
     if actor is not None:
         _require(policies.can_manage_accounts(actor))
         if roles:
-            raise ValidationError("角色由安全保密管理员分配。", fields={"roles": "三员分立"})
+            raise ValidationError(
+                "角色由安全保密管理员分配。", fields={"roles": "三员分立"}
+            )
     errors = {}
     username = (username or "").strip()
     if not username or not username.replace("_", "").replace(".", "").isalnum():
@@ -65,7 +69,10 @@ def account_create(
         errors["full_name"] = "姓名不能为空"
     if unit is None:
         errors["unit"] = "所在单位不存在"
-    elif actor is not None and not policies.account_units(actor).filter(pk=unit.pk).exists():
+    elif (
+        actor is not None
+        and not policies.account_units(actor).filter(pk=unit.pk).exists()
+    ):
         errors["unit"] = "该单位不在您管理的范围内"
     if errors:
         raise ValidationError("；".join(errors.values()) + "。", fields=errors)
@@ -73,7 +80,9 @@ def account_create(
     _check_password(password, user)
     user.set_password(password)
     user.save()
-    audit_record(actor=actor, action=Action.CREATE, obj=user, summary={"单位": unit.name})
+    audit_record(
+        actor=actor, action=Action.CREATE, obj=user, summary={"单位": unit.name}
+    )
     for role in roles:
         role_assign(actor=None, user=user, role=role)
     return user
@@ -89,7 +98,10 @@ def account_set_active(*, actor, user: User, active: bool) -> User:
     user.is_active = active
     user.save(update_fields=["is_active"])
     audit_record(
-        actor=actor, action=Action.CHANGE, obj=user, summary={"状态": "启用" if active else "停用"}
+        actor=actor,
+        action=Action.CHANGE,
+        obj=user,
+        summary={"状态": "启用" if active else "停用"},
     )
     return user
 
@@ -102,7 +114,9 @@ def account_unlock(*, actor, user: User) -> User:
     user.failed_logins = 0
     user.locked_until = None
     user.save(update_fields=["failed_logins", "locked_until"])
-    audit_record(actor=actor, action=Action.CHANGE, obj=user, summary={"操作": "解除锁定"})
+    audit_record(
+        actor=actor, action=Action.CHANGE, obj=user, summary={"操作": "解除锁定"}
+    )
     return user
 
 
@@ -115,7 +129,9 @@ def account_set_password(*, actor, user: User, password: str) -> User:
     _check_password(password, user)
     user.set_password(password)
     user.save(update_fields=["password"])
-    audit_record(actor=actor, action=Action.CHANGE, obj=user, summary={"操作": "重设密码"})
+    audit_record(
+        actor=actor, action=Action.CHANGE, obj=user, summary={"操作": "重设密码"}
+    )
     return user
 
 
@@ -131,7 +147,9 @@ def role_assign(*, actor, user: User, role: str) -> RoleAssignment:
         raise ValidationError(f"角色“{role}”不存在。", fields={"role": "无效"})
     # Lock the user row so two concurrent assignments cannot both pass the check.
     User.objects.select_for_update().filter(pk=user.pk).first()
-    existing = set(RoleAssignment.objects.filter(user=user).values_list("role", flat=True))
+    existing = set(
+        RoleAssignment.objects.filter(user=user).values_list("role", flat=True)
+    )
     problem = combination_error(existing, role)
     if problem:
         raise ValidationError(problem, fields={"role": problem})
@@ -166,7 +184,9 @@ def grant_add(*, actor, user: User, grant: str) -> SensitiveGrant:
     if grant not in Grant.values:
         raise ValidationError(f"授权“{grant}”不存在。", fields={"grant": "无效"})
     if user.is_admin_role:
-        raise ValidationError("三员不能查看业务敏感信息。", fields={"grant": "三员分立"})
+        raise ValidationError(
+            "三员不能查看业务敏感信息。", fields={"grant": "三员分立"}
+        )
     if SensitiveGrant.objects.filter(user=user, grant=grant).exists():
         raise ValidationError("该账号已有此授权。", fields={"grant": "重复"})
     obj = SensitiveGrant.objects.create(user=user, grant=grant, granted_by=actor)
@@ -187,14 +207,19 @@ def grant_revoke(*, actor, user: User, grant: str) -> None:
         raise ValidationError("该账号没有此授权。", fields={"grant": "不存在"})
     user.forget_cached_access()
     audit_record(
-        actor=actor, action=Action.REVOKE, obj=user, summary={"授权": Grant(grant).label}
+        actor=actor,
+        action=Action.REVOKE,
+        obj=user,
+        summary={"授权": Grant(grant).label},
     )
 
 
 # --- login ----------------------------------------------------------------------------------
 
 
-LOCKED_MESSAGE = "账号因连续登录失败已被锁定，请于 {until} 后再试，或联系系统管理员解锁。"
+LOCKED_MESSAGE = (
+    "账号因连续登录失败已被锁定，请于 {until} 后再试，或联系系统管理员解锁。"
+)
 BAD_CREDENTIALS = "账号或密码错误。连续失败 {limit} 次将锁定账号 {minutes} 分钟。"
 
 
@@ -209,7 +234,9 @@ def login_attempt(*, request, username: str, password: str) -> User:
         account = User.objects.select_for_update().filter(username=username).first()
         if account and account.locked_until and account.locked_until > now:
             audit_record(
-                actor=account, action=Action.LOGIN_FAILED, obj=account,
+                actor=account,
+                action=Action.LOGIN_FAILED,
+                obj=account,
                 summary={"原因": "账号已锁定"},
             )
             until = timezone.localtime(account.locked_until).strftime("%H:%M")
@@ -225,19 +252,26 @@ def login_attempt(*, request, username: str, password: str) -> User:
                     account.failed_logins = 0
                     account.save(update_fields=["failed_logins", "locked_until"])
                     audit_record(
-                        actor=account, action=Action.LOCKED, obj=account,
+                        actor=account,
+                        action=Action.LOCKED,
+                        obj=account,
                         summary={"原因": f"连续 {limit} 次登录失败"},
                     )
                 else:
                     account.save(update_fields=["failed_logins"])
                 audit_record(
-                    actor=account, action=Action.LOGIN_FAILED, obj=account,
+                    actor=account,
+                    action=Action.LOGIN_FAILED,
+                    obj=account,
                     summary={"原因": reason},
                 )
             else:
                 audit_record(
-                    actor=None, action=Action.LOGIN_FAILED, object_type="access.user",
-                    object_repr=username[:64], summary={"原因": "账号不存在"},
+                    actor=None,
+                    action=Action.LOGIN_FAILED,
+                    object_type="access.user",
+                    object_repr=username[:64],
+                    summary={"原因": "账号不存在"},
                 )
             refusal = BAD_CREDENTIALS.format(limit=limit, minutes=minutes)
         if refusal is None:
@@ -274,7 +308,9 @@ def token_create(*, actor, name: str) -> tuple[ApiToken, str]:
     token = ApiToken.objects.create(
         user=actor, name=name[:64], prefix=raw[3:11], digest=sm3_hex(raw.encode())
     )
-    audit_record(actor=actor, action=Action.CREATE, obj=token, summary={"用途": token.name})
+    audit_record(
+        actor=actor, action=Action.CREATE, obj=token, summary={"用途": token.name}
+    )
     return token, raw
 
 

@@ -10,5 +10,7 @@ urlpatterns = [
     path("accounts/", views.accounts, name="accounts"),
     path("accounts/new/", views.account_create, name="account_create"),
     path("accounts/<int:pk>/", views.account, name="account"),
-    path("accounts/<int:pk>/<slug:action>/", views.account_action, name="account_action"),
+    path(
+        "accounts/<int:pk>/<slug:action>/", views.account_action, name="account_action"
+    ),
 ]

@@ -59,11 +59,16 @@ def _account_admin(user) -> bool:
 
 def _accounts_qs(request):
     qs = policies.scope_accounts(
-        request.user, User.objects.select_related("unit").prefetch_related("role_assignments")
+        request.user,
+        User.objects.select_related("unit").prefetch_related("role_assignments"),
     )
     q = request.GET.get("q", "").strip()
     if q:
-        qs = qs.filter(Q(username__icontains=q) | Q(full_name__contains=q) | Q(unit__name__contains=q))
+        qs = qs.filter(
+            Q(username__icontains=q)
+            | Q(full_name__contains=q)
+            | Q(unit__name__contains=q)
+        )
     role = request.GET.get("role", "")
     if role in Role.values:
         qs = qs.filter(role_assignments__role=role)
@@ -81,14 +86,31 @@ def accounts(request):
         from xietong.audit.services import audit_record
 
         rows = [
-            (u.username, u.full_name, u.unit.name if u.unit else "", u.role_labels(),
-             "启用" if u.is_active else "停用",
-             timezone.localtime(u.last_login).strftime("%Y-%m-%d %H:%M") if u.last_login else "")
+            (
+                u.username,
+                u.full_name,
+                u.unit.name if u.unit else "",
+                u.role_labels(),
+                "启用" if u.is_active else "停用",
+                timezone.localtime(u.last_login).strftime("%Y-%m-%d %H:%M")
+                if u.last_login
+                else "",
+            )
             for u in qs
         ]
-        audit_record(actor=request.user, action=Action.EXPORT, object_type="access.user",
-                     object_repr="账号清单", summary={"条数": len(rows)})
-        return xlsx_response("账号清单", "账号", ["账号", "姓名", "单位", "角色", "状态", "最后登录"], rows)
+        audit_record(
+            actor=request.user,
+            action=Action.EXPORT,
+            object_type="access.user",
+            object_repr="账号清单",
+            summary={"条数": len(rows)},
+        )
+        return xlsx_response(
+            "账号清单",
+            "账号",
+            ["账号", "姓名", "单位", "角色", "状态", "最后登录"],
+            rows,
+        )
     page = paginate(request, qs)
     return render(
         request,
@@ -148,7 +170,9 @@ def account(request, pk):
             "password_form": PasswordForm(),
             "can_accounts": policies.can_manage_accounts(request.user),
             "can_roles": policies.can_manage_roles(request.user),
-            "locked": bool(target.locked_until and target.locked_until > timezone.now()),
+            "locked": bool(
+                target.locked_until and target.locked_until > timezone.now()
+            ),
         },
     )
 
@@ -165,14 +189,18 @@ def account_action(request, pk, action):
             services.role_assign(actor=user, user=target, role=role)
             messages.success(request, f"已分配角色：{Role(role).label}")
         elif action == "role-remove":
-            services.role_revoke(actor=user, user=target, role=request.POST.get("role", ""))
+            services.role_revoke(
+                actor=user, user=target, role=request.POST.get("role", "")
+            )
             messages.success(request, "已撤销角色")
         elif action == "grant-add":
             grant = request.POST.get("grant", "")
             services.grant_add(actor=user, user=target, grant=grant)
             messages.success(request, f"已授权：{Grant(grant).label}")
         elif action == "grant-remove":
-            services.grant_revoke(actor=user, user=target, grant=request.POST.get("grant", ""))
+            services.grant_revoke(
+                actor=user, user=target, grant=request.POST.get("grant", "")
+            )
             messages.success(request, "已撤销授权")
         elif action == "unlock":
             services.account_unlock(actor=user, user=target)
@@ -205,21 +233,31 @@ def profile(request):
             try:
                 if not form.is_valid():
                     raise ValidationError("请填写令牌用途。")
-                _, new_token = services.token_create(actor=request.user, name=form.cleaned_data["name"])
+                _, new_token = services.token_create(
+                    actor=request.user, name=form.cleaned_data["name"]
+                )
             except ValidationError as exc:
                 messages.error(request, exc.message)
         elif "revoke" in request.POST:
-            token = ApiToken.objects.filter(pk=request.POST.get("revoke"), user=request.user).first()
+            token = ApiToken.objects.filter(
+                pk=request.POST.get("revoke"), user=request.user
+            ).first()
             if token is None:
                 raise NotFound()
             services.token_revoke(actor=request.user, token=token)
             messages.success(request, "令牌已撤销")
         elif "password" in request.POST:
             try:
-                if not request.user.check_password(request.POST.get("old_password", "")):
-                    raise ValidationError("原密码不正确。", fields={"old_password": "不正确"})
+                if not request.user.check_password(
+                    request.POST.get("old_password", "")
+                ):
+                    raise ValidationError(
+                        "原密码不正确。", fields={"old_password": "不正确"}
+                    )
                 services.account_set_password(
-                    actor=request.user, user=request.user, password=request.POST["password"]
+                    actor=request.user,
+                    user=request.user,
+                    password=request.POST["password"],
                 )
                 from django.contrib.auth import update_session_auth_hash
 
@@ -230,5 +268,9 @@ def profile(request):
     return render(
         request,
         "access/profile.html",
-        {"tokens": request.user.api_tokens.all(), "new_token": new_token, "form": TokenForm()},
+        {
+            "tokens": request.user.api_tokens.all(),
+            "new_token": new_token,
+            "form": TokenForm(),
+        },
     )

@@ -45,15 +45,26 @@ class AuditFilterIn(Schema):
     date_to: dt.date | None = None
 
 
-@router.get("/audit/entries", response=list[EntryOut], summary="检索审计日志（仅安全审计员）")
+@router.get(
+    "/audit/entries", response=list[EntryOut], summary="检索审计日志（仅安全审计员）"
+)
 @paginate(ApiPageNumberPagination, page_size=100)
 def entries(request, filters: Query[AuditFilterIn]):
     policies.require(policies.can_view_audit(request.auth))
-    return audit_search(**{k: (v[:64] if isinstance(v, str) else v) for k, v in filters.dict().items()})
+    return audit_search(
+        **{k: (v[:64] if isinstance(v, str) else v) for k, v in filters.dict().items()}
+    )
 
 
-@router.post("/audit/verify", response=VerifyOut, summary="校验审计日志哈希链（仅安全审计员）")
+@router.post(
+    "/audit/verify", response=VerifyOut, summary="校验审计日志哈希链（仅安全审计员）"
+)
 def verify(request):
     policies.require(policies.can_view_audit(request.auth))
     r = audit_verify()
-    return {"ok": r.ok, "checked": r.checked, "first_bad_seq": r.first_bad_seq, "message": r.message()}
+    return {
+        "ok": r.ok,
+        "checked": r.checked,
+        "first_bad_seq": r.first_bad_seq,
+        "message": r.message(),
+    }

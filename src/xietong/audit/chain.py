@@ -41,7 +41,9 @@ def canonical(values: dict) -> bytes:
         if name == "created_at":
             value = value.isoformat(timespec="microseconds")
         data[name] = value
-    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+    return json.dumps(
+        data, ensure_ascii=False, sort_keys=True, separators=(",", ":")
+    ).encode()
 
 
 def entry_hash(prev_hash: str, values: dict) -> str:
@@ -107,7 +109,9 @@ class VerifyResult:
         return f"审计日志被篡改：第 {self.first_bad_seq} 条 — {self.reason}"
 
 
-def verify_entries(entries: Iterable[dict], checkpoints: list[Checkpoint]) -> VerifyResult:
+def verify_entries(
+    entries: Iterable[dict], checkpoints: list[Checkpoint]
+) -> VerifyResult:
     """Walk entries in seq order and name the first one altered, removed or reordered."""
     prev = GENESIS
     expected = 1
@@ -118,15 +122,23 @@ def verify_entries(entries: Iterable[dict], checkpoints: list[Checkpoint]) -> Ve
         if seq != expected:
             if seq > expected:
                 return VerifyResult(
-                    False, count, expected, f"第 {expected} 条记录已被删除（序号不连续）。"
+                    False,
+                    count,
+                    expected,
+                    f"第 {expected} 条记录已被删除（序号不连续）。",
                 )
             return VerifyResult(False, count, seq, "记录顺序被调换（序号重复或倒序）。")
         if values["prev_hash"] != prev:
             return VerifyResult(
-                False, count, seq, "前序哈希与上一条不符：其前面的记录被删除、调换或改动。"
+                False,
+                count,
+                seq,
+                "前序哈希与上一条不符：其前面的记录被删除、调换或改动。",
             )
         if entry_hash(prev, values) != values["entry_hash"]:
-            return VerifyResult(False, count, seq, "记录内容与其 SM3 哈希不符：内容被改动。")
+            return VerifyResult(
+                False, count, seq, "记录内容与其 SM3 哈希不符：内容被改动。"
+            )
         prev = values["entry_hash"]
         # Keep only what checkpoints need: memory stays flat on long logs.
         hashes[seq] = prev
@@ -144,7 +156,10 @@ def verify_entries(entries: Iterable[dict], checkpoints: list[Checkpoint]) -> Ve
             )
         if hashes.get(cp.seq) != cp.entry_hash:
             return VerifyResult(
-                False, count, cp.seq, "与签名检查点的哈希不符：该记录或其之前的记录被改写。"
+                False,
+                count,
+                cp.seq,
+                "与签名检查点的哈希不符：该记录或其之前的记录被改写。",
             )
     return VerifyResult(True, count)
 

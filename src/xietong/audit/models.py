@@ -41,7 +41,9 @@ class AuditEntry(models.Model):
     actor_username = models.CharField("账号", max_length=150, blank=True)
     actor_name = models.CharField("姓名", max_length=64, blank=True)
     unit_name = models.CharField("单位", max_length=128, blank=True)
-    action = models.CharField("操作", max_length=20, choices=Action.choices, db_index=True)
+    action = models.CharField(
+        "操作", max_length=20, choices=Action.choices, db_index=True
+    )
     object_type = models.CharField("对象类型", max_length=64, blank=True, db_index=True)
     object_id = models.CharField("对象编号", max_length=64, blank=True)
     object_repr = models.CharField("对象", max_length=255, blank=True)
@@ -62,7 +64,11 @@ class AuditEntry(models.Model):
 
     def save(self, *args, **kwargs):
         # Append-only: the chain service inserts; nothing may rewrite an entry.
-        if not self._state.adding or kwargs.get("force_update") or kwargs.get("update_fields"):
+        if (
+            not self._state.adding
+            or kwargs.get("force_update")
+            or kwargs.get("update_fields")
+        ):
             raise RuntimeError("审计日志只能追加，不能修改。")
         # Always INSERT: a new instance carrying an existing seq must not UPDATE that row.
         kwargs["force_insert"] = True

@@ -23,11 +23,15 @@ def audit_search(
     if action:
         qs = qs.filter(action=action)
     if actor:
-        qs = qs.filter(Q(actor_username__icontains=actor) | Q(actor_name__contains=actor))
+        qs = qs.filter(
+            Q(actor_username__icontains=actor) | Q(actor_name__contains=actor)
+        )
     if object_type:
         qs = qs.filter(object_type=object_type)
     if q:
-        qs = qs.filter(Q(object_repr__contains=q) | Q(summary__contains=q) | Q(client_ip=q))
+        qs = qs.filter(
+            Q(object_repr__contains=q) | Q(summary__contains=q) | Q(client_ip=q)
+        )
     if date_from:
         qs = qs.filter(created_at__date__gte=date_from)
     if date_to:

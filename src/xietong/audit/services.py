@@ -24,7 +24,9 @@ _PG_LOCK_KEY = 774_501_2026
 def checkpoint_file() -> CheckpointFile:
     """The signed checkpoint file of the configured ``XIETONG_HOME``."""
     home = Path(settings.XIETONG_HOME)
-    return CheckpointFile(home / "audit" / "checkpoints.log", load_keyring(home).checkpoint)
+    return CheckpointFile(
+        home / "audit" / "checkpoints.log", load_keyring(home).checkpoint
+    )
 
 
 def _summary_text(summary) -> str:
@@ -86,9 +88,20 @@ def audit_record(
 def audit_verify() -> VerifyResult:
     """Check the whole chain and the signed checkpoints; names the first bad entry."""
     fields = (
-        "seq", "created_at", "actor_id", "actor_username", "actor_name", "unit_name",
-        "action", "object_type", "object_id", "object_repr", "summary", "client_ip",
-        "prev_hash", "entry_hash",
+        "seq",
+        "created_at",
+        "actor_id",
+        "actor_username",
+        "actor_name",
+        "unit_name",
+        "action",
+        "object_type",
+        "object_id",
+        "object_repr",
+        "summary",
+        "client_ip",
+        "prev_hash",
+        "entry_hash",
     )
     checkpoints, bad_lines = checkpoint_file().read()
     rows = AuditEntry.objects.order_by("seq").values(*fields).iterator(chunk_size=5000)

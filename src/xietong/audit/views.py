@@ -48,16 +48,46 @@ def log(request):
     qs, errors = _search(request)
     if request.GET.get("export") == "xlsx" and not errors:
         rows = [
-            (e.seq, timezone.localtime(e.created_at).strftime("%Y-%m-%d %H:%M:%S"),
-             e.actor_username, e.actor_name, e.unit_name, e.get_action_display(),
-             e.object_type, e.object_id, e.object_repr, e.summary, e.client_ip, e.entry_hash)
+            (
+                e.seq,
+                timezone.localtime(e.created_at).strftime("%Y-%m-%d %H:%M:%S"),
+                e.actor_username,
+                e.actor_name,
+                e.unit_name,
+                e.get_action_display(),
+                e.object_type,
+                e.object_id,
+                e.object_repr,
+                e.summary,
+                e.client_ip,
+                e.entry_hash,
+            )
             for e in qs.iterator(chunk_size=5000)
         ]
-        audit_record(actor=request.user, action=Action.EXPORT, object_type="audit.auditentry",
-                     object_repr="审计日志", summary={"条数": len(rows), "筛选": request.GET.urlencode()})
+        audit_record(
+            actor=request.user,
+            action=Action.EXPORT,
+            object_type="audit.auditentry",
+            object_repr="审计日志",
+            summary={"条数": len(rows), "筛选": request.GET.urlencode()},
+        )
         return xlsx_response(
-            "审计日志", "审计日志",
-            ["序号", "时间", "账号", "姓名", "单位", "操作", "对象类型", "对象编号", "对象", "摘要", "客户端地址", "SM3 哈希"],
+            "审计日志",
+            "审计日志",
+            [
+                "序号",
+                "时间",
+                "账号",
+                "姓名",
+                "单位",
+                "操作",
+                "对象类型",
+                "对象编号",
+                "对象",
+                "摘要",
+                "客户端地址",
+                "SM3 哈希",
+            ],
             rows,
         )
     return render(

@@ -20,7 +20,10 @@ class ApplicationErrorMiddleware:
             raise Http404(exc.message)
         if not isinstance(exc, ApplicationError):
             return None
-        if request.path.startswith("/api/") or request.headers.get("Accept") == "application/json":
+        if (
+            request.path.startswith("/api/")
+            or request.headers.get("Accept") == "application/json"
+        ):
             return JsonResponse(exc.as_dict(), status=exc.status)
         return render(request, "error.html", {"error": exc}, status=exc.status)
 
@@ -39,7 +42,10 @@ class RejectNulMiddleware:
     def __call__(self, request):
         if self._has_nul(request):
             error = ValidationError(NUL_MESSAGE)
-            if request.path.startswith("/api/") or request.headers.get("Accept") == "application/json":
+            if (
+                request.path.startswith("/api/")
+                or request.headers.get("Accept") == "application/json"
+            ):
                 return JsonResponse(error.as_dict(), status=400)
             return render(request, "error.html", {"error": error}, status=400)
         return self.get_response(request)
@@ -49,8 +55,16 @@ class RejectNulMiddleware:
         query = request.META.get("QUERY_STRING", "")
         if "%00" in query or "\x00" in query:
             return True
-        if request.method in ("POST", "PUT", "PATCH") and request.content_type == "application/json":
+        if (
+            request.method in ("POST", "PUT", "PATCH")
+            and request.content_type == "application/json"
+        ):
             return b"\\u0000" in request.body or b"\x00" in request.body
-        if request.method == "POST":  # form fields, urlencoded or multipart (not file contents)
-            return any("\x00" in k or any("\x00" in v for v in vs) for k, vs in request.POST.lists())
+        if (
+            request.method == "POST"
+        ):  # form fields, urlencoded or multipart (not file contents)
+            return any(
+                "\x00" in k or any("\x00" in v for v in vs)
+                for k, vs in request.POST.lists()
+            )
         return False

@@ -28,7 +28,10 @@ def calendar_gaps(viewer):
     for year in missing_years(timezone.localdate()):
         detail = "期限计算遇到该年度将报错，请导入国务院办公厅节假日安排。"
         if year in asked:
-            detail = f"已有 {asked[year]['count']} 次期限计算因缺少 {year} 年数据而失败。" + detail
+            detail = (
+                f"已有 {asked[year]['count']} 次期限计算因缺少 {year} 年数据而失败。"
+                + detail
+            )
         items.append(
             TodoItem(
                 title=f"{year} 年工作日历尚未导入",
@@ -75,7 +78,9 @@ def accounts_without_roles(viewer):
 
 @todo_provider
 def unverified_persons(viewer):
-    if not (viewer.role_set & policies.PERSON_CHANGE_ROLES) or policies.is_admin(viewer):
+    if not (viewer.role_set & policies.PERSON_CHANGE_ROLES) or policies.is_admin(
+        viewer
+    ):
         return []
     n = person_stats(viewer=viewer)["unverified"]
     if not n:
@@ -130,15 +135,36 @@ def person_counters(viewer):
 def admin_counters(viewer):
     out = []
     if policies.can_manage_accounts(viewer) or policies.can_manage_roles(viewer):
-        out.append(Counter("账号总数", User.objects.filter(is_active=True).count(),
-                           reverse("access:accounts")))
-        out.append(Counter("锁定账号", User.objects.filter(locked_until__gt=timezone.now()).count(),
-                           reverse("access:accounts") + "?locked=1"))
+        out.append(
+            Counter(
+                "账号总数",
+                User.objects.filter(is_active=True).count(),
+                reverse("access:accounts"),
+            )
+        )
+        out.append(
+            Counter(
+                "锁定账号",
+                User.objects.filter(locked_until__gt=timezone.now()).count(),
+                reverse("access:accounts") + "?locked=1",
+            )
+        )
     if policies.can_view_audit(viewer):
         today = timezone.localdate()
-        out.append(Counter("今日审计事件", AuditEntry.objects.filter(
-            created_at__date=today).count(), reverse("audit:log")))
-        out.append(Counter("敏感信息查看（今日）", AuditEntry.objects.filter(
-            created_at__date=today, action=Action.VIEW_SENSITIVE).count(),
-            reverse("audit:log") + "?action=view_sensitive"))
+        out.append(
+            Counter(
+                "今日审计事件",
+                AuditEntry.objects.filter(created_at__date=today).count(),
+                reverse("audit:log"),
+            )
+        )
+        out.append(
+            Counter(
+                "敏感信息查看（今日）",
+                AuditEntry.objects.filter(
+                    created_at__date=today, action=Action.VIEW_SENSITIVE
+                ).count(),
+                reverse("audit:log") + "?action=view_sensitive",
+            )
+        )
     return out

@@ -9,6 +9,7 @@ import datetime as dt
 from django.db import transaction
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
+from ninja.responses import Status
 
 from xietong.access import policies
 from xietong.core.errors import NotFound, ValidationError
@@ -126,15 +127,20 @@ def unit(request, unit_id: int):
     return policies.access_unit_by_id(request.auth, unit_id)
 
 
-@router.get("/persons", response=list[PersonOut], summary="监督对象列表（按需知悉范围）")
+@router.get(
+    "/persons", response=list[PersonOut], summary="监督对象列表（按需知悉范围）"
+)
 @paginate(ApiPageNumberPagination, page_size=50)
 def persons(request, filters: Query[PersonFilterIn]):
     policies.require(not policies.person_reach(request.auth).empty)
     return selectors.person_list(
         viewer=request.auth,
         filters=selectors.PersonFilters(
-            unit_id=filters.unit, q=filters.q, management_level=filters.level,
-            top_leader=filters.top, verified=filters.verified,
+            unit_id=filters.unit,
+            q=filters.q,
+            management_level=filters.level,
+            top_leader=filters.top,
+            verified=filters.verified,
         ),
     )
 
@@ -151,7 +157,7 @@ def person_create(request, payload: PersonIn):
         raise ValidationError("所在单位不存在。", fields={"unit_id": "所在单位不存在"})
     data = payload.dict()
     data.pop("unit_id")
-    return 201, services.person_create(actor=request.auth, unit=unit, **data)
+    return Status(201, services.person_create(actor=request.auth, unit=unit, **data))
 
 
 @router.patch("/persons/{int:person_id}", response=PersonOut, summary="修改监督对象")
@@ -162,10 +168,15 @@ def person_update(request, person_id: int, payload: PersonPatch):
     if "unit_id" in data:
         unit = Unit.objects.filter(pk=data.pop("unit_id")).first()
         if unit is None:
-            raise ValidationError("所在单位不存在。", fields={"unit_id": "所在单位不存在"})
+            raise ValidationError(
+                "所在单位不存在。", fields={"unit_id": "所在单位不存在"}
+            )
     return services.person_update(
-        actor=request.auth, person=person, unit=unit,
-        effective_date=data.pop("effective_date", None), **data,
+        actor=request.auth,
+        person=person,
+        unit=unit,
+        effective_date=data.pop("effective_date", None),
+        **data,
     )
 
 
@@ -184,7 +195,11 @@ def person_lookup(request, payload: LookupIn):
     return found
 
 
-@router.post("/persons/{int:person_id}/identity", response=IdentityOut, summary="查看身份证号码和电话（需授权，留痕）")
+@router.post(
+    "/persons/{int:person_id}/identity",
+    response=IdentityOut,
+    summary="查看身份证号码和电话（需授权，留痕）",
+)
 def person_identity(request, person_id: int):
     person = policies.access_person_by_id(request.auth, person_id)
     with transaction.atomic():

@@ -47,12 +47,16 @@ class PersonEditForm(_ReachMixin, forms.Form):
     name = forms.CharField(label="姓名", max_length=64)
     unit = forms.IntegerField(label="所在单位")
     position = forms.CharField(label="职务", max_length=64, required=False)
-    management_level = forms.ChoiceField(label="干部管理权限", choices=ManagementLevel.choices)
+    management_level = forms.ChoiceField(
+        label="干部管理权限", choices=ManagementLevel.choices
+    )
     status = forms.ChoiceField(label="状态", choices=PersonStatus.choices)
     is_party_member = forms.BooleanField(label="中共党员", required=False)
     is_top_leader = forms.BooleanField(label="一把手", required=False)
     effective_date = forms.DateField(
-        label="变动生效日期", required=False, input_formats=["%Y-%m-%d"],
+        label="变动生效日期",
+        required=False,
+        input_formats=["%Y-%m-%d"],
         error_messages={"invalid": "日期格式应为 2026-03-01。"},
     )
 
@@ -74,9 +78,13 @@ class UnitForm(forms.Form):
         label="协作单位类型", choices=[("", "—")] + PartnerKind.choices, required=False
     )
     supervised_regions = forms.CharField(
-        label="监督区域代码", required=False, help_text="监督单位适用，多个用逗号分隔，含下级区划"
+        label="监督区域代码",
+        required=False,
+        help_text="监督单位适用，多个用逗号分隔，含下级区划",
     )
     host_units = forms.CharField(
-        label="派驻单位编号", required=False, help_text="派驻纪检监察组适用，多个用逗号分隔"
+        label="派驻单位编号",
+        required=False,
+        help_text="派驻纪检监察组适用，多个用逗号分隔",
     )
     is_active = forms.BooleanField(label="启用", required=False, initial=True)

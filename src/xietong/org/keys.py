@@ -34,14 +34,21 @@ def rotate_keys(*, log=print) -> RotationReport:
 
     ring = load_keyring(settings.XIETONG_HOME)
     if ring.current == "env":
-        raise SystemExit("当前密钥来自环境变量 XIETONG_SM4_KEY，请在密钥管理系统中轮换。")
+        raise SystemExit(
+            "当前密钥来自环境变量 XIETONG_SM4_KEY，请在密钥管理系统中轮换。"
+        )
     old = FieldCipher(ring)
     kid = str(max(int(k) for k in ring.sm4 if k.isdigit()) + 1)
     import secrets
 
     ring.sm4[kid] = secrets.token_bytes(16)
-    new_ring = type(ring)(path=ring.path, current=kid, sm4=dict(ring.sm4),
-                          index=ring.index, checkpoint=ring.checkpoint)
+    new_ring = type(ring)(
+        path=ring.path,
+        current=kid,
+        sm4=dict(ring.sm4),
+        index=ring.index,
+        checkpoint=ring.checkpoint,
+    )
     new = FieldCipher(new_ring)
     # Save the new key before touching rows (not yet current) so no ciphertext can be
     # written under a key that is not on disk.
@@ -65,8 +72,12 @@ def rotate_keys(*, log=print) -> RotationReport:
                 model.objects.bulk_update(batch, fields)
             log(f"{model._meta.verbose_name}：已重新加密")
         audit_record(
-            actor=None, action=Action.KEY_ROTATE, object_type="core.keyring",
-            object_id=kid, object_repr="SM4 字段密钥", summary={"新密钥编号": kid, "字段数": count},
+            actor=None,
+            action=Action.KEY_ROTATE,
+            object_type="core.keyring",
+            object_id=kid,
+            object_repr="SM4 字段密钥",
+            summary={"新密钥编号": kid, "字段数": count},
         )
     new_ring.save()
     reset_cipher_cache()

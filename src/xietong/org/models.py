@@ -165,9 +165,14 @@ class CollaborationZone(models.Model):
     name = models.CharField("协作区名称", max_length=64)
     region = models.ForeignKey(Region, on_delete=models.PROTECT, verbose_name="区划")
     lead_unit = models.ForeignKey(
-        Unit, on_delete=models.PROTECT, related_name="led_zones", verbose_name="牵头单位"
+        Unit,
+        on_delete=models.PROTECT,
+        related_name="led_zones",
+        verbose_name="牵头单位",
     )
-    members = models.ManyToManyField(Unit, related_name="zones", verbose_name="成员单位")
+    members = models.ManyToManyField(
+        Unit, related_name="zones", verbose_name="成员单位"
+    )
 
     class Meta:
         verbose_name = "联动协作区"
@@ -185,7 +190,10 @@ class CollaborationGroup(models.Model):
     )
     name = models.CharField("协作组名称", max_length=64)
     lead_unit = models.ForeignKey(
-        Unit, on_delete=models.PROTECT, related_name="led_groups", verbose_name="组长单位"
+        Unit,
+        on_delete=models.PROTECT,
+        related_name="led_groups",
+        verbose_name="组长单位",
     )
     members = models.ManyToManyField(Unit, related_name="collab_groups")
 
@@ -226,7 +234,9 @@ class Person(models.Model):
     gender = models.CharField("性别", max_length=1, choices=Gender.choices)
     birth_date = models.DateField("出生日期")
     phone_enc = models.TextField("手机号码(密文)", blank=True, editable=False)
-    phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    phone_hash = models.CharField(
+        max_length=64, blank=True, db_index=True, editable=False
+    )
     unit = models.ForeignKey(
         Unit, on_delete=models.PROTECT, related_name="persons", verbose_name="所在单位"
     )
@@ -237,7 +247,10 @@ class Person(models.Model):
     is_party_member = models.BooleanField("中共党员", default=True)
     is_top_leader = models.BooleanField("一把手", default=False)
     status = models.CharField(
-        "状态", max_length=12, choices=PersonStatus.choices, default=PersonStatus.SERVING
+        "状态",
+        max_length=12,
+        choices=PersonStatus.choices,
+        default=PersonStatus.SERVING,
     )
     verified = models.BooleanField(
         "已核实", default=True, help_text="由线索等途径临时录入、尚未核实的人员为否"
@@ -251,7 +264,9 @@ class Person(models.Model):
         indexes = [
             models.Index(fields=["unit", "name"]),
             # Covers the home-page counts (one index scan, no table reads).
-            models.Index(fields=["unit", "verified", "is_top_leader"], name="person_stats_idx"),
+            models.Index(
+                fields=["unit", "verified", "is_top_leader"], name="person_stats_idx"
+            ),
         ]
 
     def __str__(self):
@@ -264,7 +279,9 @@ class Person(models.Model):
 class Posting(models.Model):
     """One period of a person in a unit and position (任职经历)."""
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="postings")
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="postings"
+    )
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="postings")
     position = models.CharField("职务", max_length=64, blank=True)
     start_date = models.DateField("起始日期")
@@ -289,7 +306,9 @@ class Relation(models.TextChoices):
 class Relative(models.Model):
     """A relative of a supervised person, used for avoidance and data models."""
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="relatives")
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="relatives"
+    )
     relation = models.CharField("关系", max_length=16, choices=Relation.choices)
     name = models.CharField("姓名", max_length=64)
     id_number_enc = models.TextField(blank=True, editable=False)

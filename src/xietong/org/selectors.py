@@ -48,7 +48,9 @@ def person_list(*, viewer, filters: PersonFilters) -> QuerySet[Person]:
 
             qs = qs.filter(id_number_hash=id_lookup_hash(number))
         else:
-            qs = qs.filter(Q(name__contains=filters.q) | Q(position__contains=filters.q))
+            qs = qs.filter(
+                Q(name__contains=filters.q) | Q(position__contains=filters.q)
+            )
     if filters.management_level in ManagementLevel.values:
         qs = qs.filter(management_level=filters.management_level)
     if filters.top_leader is not None:
@@ -73,7 +75,12 @@ def _as_id_number(text: str) -> str | None:
 
 def person_by_id_number(*, viewer, id_hash: str) -> Person | None:
     """Exact look-up by keyed hash of an ID number, within the viewer's reach."""
-    return scope_persons(viewer).filter(id_number_hash=id_hash).select_related("unit").first()
+    return (
+        scope_persons(viewer)
+        .filter(id_number_hash=id_hash)
+        .select_related("unit")
+        .first()
+    )
 
 
 def region_roots() -> QuerySet[Region]:
@@ -95,7 +102,9 @@ def units_in_region(region: Region) -> QuerySet[Unit]:
 
 
 def unit_children(unit: Unit) -> QuerySet[Unit]:
-    return unit.children.annotate(n_children=Count("children")).order_by("sort_order", "id")
+    return unit.children.annotate(n_children=Count("children")).order_by(
+        "sort_order", "id"
+    )
 
 
 def unit_list(*, kind: str = "", region_code: str = "", q: str = "") -> QuerySet[Unit]:

@@ -107,8 +107,14 @@ def _clean_unit_fields(*, name, kind, uscc, region, parent, partner_kind) -> dic
         partner_kind = "other"
     if errors:
         raise ValidationError("；".join(errors.values()) + "。", fields=errors)
-    return {"name": name, "kind": kind, "uscc": code, "region": region,
-            "parent": parent, "partner_kind": partner_kind or ""}
+    return {
+        "name": name,
+        "kind": kind,
+        "uscc": code,
+        "region": region,
+        "parent": parent,
+        "partner_kind": partner_kind or "",
+    }
 
 
 @transaction.atomic
@@ -128,12 +134,17 @@ def unit_create(
     """Register a unit; supervising units get their regions or host units."""
     _require_org_editor(actor)
     fields = _clean_unit_fields(
-        name=name, kind=kind, uscc=uscc, region=region, parent=parent,
+        name=name,
+        kind=kind,
+        uscc=uscc,
+        region=region,
+        parent=parent,
         partner_kind=partner_kind,
     )
     if fields["uscc"] and Unit.objects.filter(uscc=fields["uscc"]).exists():
         raise ValidationError(
-            f"统一社会信用代码 {fields['uscc']} 已被其他单位使用。", fields={"uscc": "重复"}
+            f"统一社会信用代码 {fields['uscc']} 已被其他单位使用。",
+            fields={"uscc": "重复"},
         )
     unit = Unit(sort_order=sort_order, **fields)
     unit.save()
@@ -144,7 +155,8 @@ def unit_create(
     if host_units:
         if kind != UnitKind.STATIONED_GROUP:
             raise ValidationError(
-                "只有派驻纪检监察组可以设置派驻单位。", fields={"host_units": "类别不符"}
+                "只有派驻纪检监察组可以设置派驻单位。",
+                fields={"host_units": "类别不符"},
             )
         unit.host_units.set(host_units)
     audit_record(
@@ -170,24 +182,41 @@ def unit_update(
     """Change a unit's name, code, state and supervision scope (系统管理员)."""
     _require_org_editor(actor)
     fields = _clean_unit_fields(
-        name=name, kind=unit.kind, uscc=uscc, region=unit.region, parent=unit.parent,
+        name=name,
+        kind=unit.kind,
+        uscc=uscc,
+        region=unit.region,
+        parent=unit.parent,
         partner_kind=unit.partner_kind,
     )
-    if fields["uscc"] and Unit.objects.filter(uscc=fields["uscc"]).exclude(pk=unit.pk).exists():
+    if (
+        fields["uscc"]
+        and Unit.objects.filter(uscc=fields["uscc"]).exclude(pk=unit.pk).exists()
+    ):
         raise ValidationError(
-            f"统一社会信用代码 {fields['uscc']} 已被其他单位使用。", fields={"uscc": "重复"}
+            f"统一社会信用代码 {fields['uscc']} 已被其他单位使用。",
+            fields={"uscc": "重复"},
         )
     if host_units and unit.kind != UnitKind.STATIONED_GROUP:
         raise ValidationError(
             "只有派驻纪检监察组可以设置派驻单位。", fields={"host_units": "类别不符"}
         )
     if host_units and any(h.pk == unit.pk for h in host_units):
-        raise ValidationError("派驻单位不能是本单位。", fields={"host_units": "不能包含本单位"})
+        raise ValidationError(
+            "派驻单位不能是本单位。", fields={"host_units": "不能包含本单位"}
+        )
     diff = {}
-    for key, new in (("name", fields["name"]), ("uscc", fields["uscc"]), ("is_active", is_active)):
+    for key, new in (
+        ("name", fields["name"]),
+        ("uscc", fields["uscc"]),
+        ("is_active", is_active),
+    ):
         old = getattr(unit, key)
         if old != new:
-            diff[Unit._meta.get_field(key).verbose_name] = [str(old or ""), str(new or "")]
+            diff[Unit._meta.get_field(key).verbose_name] = [
+                str(old or ""),
+                str(new or ""),
+            ]
             setattr(unit, key, new)
     unit.save()
     if supervised_regions is not None:
@@ -221,7 +250,12 @@ def _check_zone_units(lead: Unit | None, members: list[Unit], errors: dict) -> N
 
 @transaction.atomic
 def zone_create(
-    *, actor, name: str, region: Region | None, lead_unit: Unit | None, members: list[Unit]
+    *,
+    actor,
+    name: str,
+    region: Region | None,
+    lead_unit: Unit | None,
+    members: list[Unit],
 ) -> CollaborationZone:
     """Form a 联动协作区 of supervising units (系统管理员)."""
     _require_org_editor(actor)
@@ -236,10 +270,14 @@ def zone_create(
     _check_zone_units(lead_unit, members, errors)
     if errors:
         raise ValidationError("；".join(errors.values()) + "。", fields=errors)
-    zone = CollaborationZone.objects.create(name=name, region=region, lead_unit=lead_unit)
+    zone = CollaborationZone.objects.create(
+        name=name, region=region, lead_unit=lead_unit
+    )
     zone.members.set({*members, lead_unit})
     audit_record(
-        actor=actor, action=Action.CREATE, obj=zone,
+        actor=actor,
+        action=Action.CREATE,
+        obj=zone,
         summary={"牵头单位": lead_unit.name, "成员": [u.name for u in members]},
     )
     return zone
@@ -247,7 +285,12 @@ def zone_create(
 
 @transaction.atomic
 def group_create(
-    *, actor, zone: CollaborationZone, name: str, lead_unit: Unit | None, members: list[Unit]
+    *,
+    actor,
+    zone: CollaborationZone,
+    name: str,
+    lead_unit: Unit | None,
+    members: list[Unit],
 ) -> CollaborationGroup:
     """Form a 协作组 inside a zone; its units must belong to the zone."""
     _require_org_editor(actor)
@@ -257,8 +300,11 @@ def group_create(
         errors["name"] = "协作组名称不能为空"
     _check_zone_units(lead_unit, members, errors)
     zone_ids = set(zone.members.values_list("pk", flat=True))
-    outside = [u.name for u in [*members, *([lead_unit] if lead_unit else [])]
-               if u.pk not in zone_ids]
+    outside = [
+        u.name
+        for u in [*members, *([lead_unit] if lead_unit else [])]
+        if u.pk not in zone_ids
+    ]
     if outside and "members" not in errors:
         errors["members"] = f"以下单位不是该协作区成员：{'、'.join(outside)}"
     if errors:
@@ -266,7 +312,9 @@ def group_create(
     group = CollaborationGroup.objects.create(zone=zone, name=name, lead_unit=lead_unit)
     group.members.set({*members, lead_unit})
     audit_record(
-        actor=actor, action=Action.CREATE, obj=group,
+        actor=actor,
+        action=Action.CREATE,
+        obj=group,
         summary={"协作区": zone.name, "组长单位": lead_unit.name},
     )
     return group
@@ -333,10 +381,18 @@ def person_create(
 ) -> Person:
     """Register a supervised person; the ID number is encrypted and hashed for look-up."""
     if actor is not None and not can_change_person(actor, unit=unit):
-        raise NotFound() if unit is None else PermissionDenied("您无权在该单位登记监督对象。")
+        raise (
+            NotFound()
+            if unit is None
+            else PermissionDenied("您无权在该单位登记监督对象。")
+        )
     data = person_validate(
-        name=name, id_number=id_number, unit=unit, position=position,
-        management_level=management_level, phone=phone,
+        name=name,
+        id_number=id_number,
+        unit=unit,
+        position=position,
+        management_level=management_level,
+        phone=phone,
     )
     parsed = data["parsed"]
     digest = id_lookup_hash(parsed.number)
@@ -353,7 +409,9 @@ def person_create(
         gender=parsed.gender,
         birth_date=parsed.birth_date,
         phone_enc=cipher.encrypt(data["phone"]) if data["phone"] else "",
-        phone_hash=cipher.lookup_hash(PHONE_KIND, data["phone"]) if data["phone"] else "",
+        phone_hash=cipher.lookup_hash(PHONE_KIND, data["phone"])
+        if data["phone"]
+        else "",
         unit=unit,
         position=data["position"],
         management_level=data["management_level"],
@@ -363,20 +421,32 @@ def person_create(
     )
     person.save()
     Posting.objects.create(
-        person=person, unit=unit, position=person.position,
+        person=person,
+        unit=unit,
+        position=person.position,
         start_date=start_date or dt.date.today(),
     )
     audit_record(
         actor=actor,
         action=Action.CREATE,
         obj=person,
-        summary={"单位": unit.name, "职务": person.position,
-                 "干部管理权限": person.get_management_level_display()},
+        summary={
+            "单位": unit.name,
+            "职务": person.position,
+            "干部管理权限": person.get_management_level_display(),
+        },
     )
     return person
 
 
-_TRACKED = ("name", "position", "management_level", "is_party_member", "is_top_leader", "status")
+_TRACKED = (
+    "name",
+    "position",
+    "management_level",
+    "is_party_member",
+    "is_top_leader",
+    "status",
+)
 
 
 @transaction.atomic
@@ -400,11 +470,18 @@ def person_update(
         changes["name"] = " ".join((changes["name"] or "").split())
         if not changes["name"]:
             errors["name"] = "姓名不能为空"
-    if "management_level" in changes and changes["management_level"] not in ManagementLevel.values:
+    if (
+        "management_level" in changes
+        and changes["management_level"] not in ManagementLevel.values
+    ):
         errors["management_level"] = "干部管理权限无效"
     if "status" in changes and changes["status"] not in PersonStatus.values:
         errors["status"] = "状态无效"
-    if unit is not None and actor is not None and not can_change_person(actor, unit=unit):
+    if (
+        unit is not None
+        and actor is not None
+        and not can_change_person(actor, unit=unit)
+    ):
         errors["unit"] = "无权将人员调入该单位"
     new_phone = None
     if phone is not None and phone != "":
@@ -425,7 +502,9 @@ def person_update(
         diff["所在单位"] = [person.unit.name, unit.name]
     if moved or "position" in changes and diff.get("职务"):
         when = effective_date or dt.date.today()
-        Posting.objects.filter(person=person, end_date__isnull=True).update(end_date=when)
+        Posting.objects.filter(person=person, end_date__isnull=True).update(
+            end_date=when
+        )
         if moved:
             person.unit = unit
         Posting.objects.create(
@@ -434,7 +513,9 @@ def person_update(
     if phone is not None:
         cipher = field_cipher()
         person.phone_enc = cipher.encrypt(new_phone) if new_phone else ""
-        person.phone_hash = cipher.lookup_hash(PHONE_KIND, new_phone) if new_phone else ""
+        person.phone_hash = (
+            cipher.lookup_hash(PHONE_KIND, new_phone) if new_phone else ""
+        )
         diff["手机号码"] = "已更新"
     if not diff:
         return person
@@ -470,12 +551,16 @@ def relative_add(
             errors["id_number"] = exc.message
     if errors:
         raise ValidationError("；".join(errors.values()) + "。", fields=errors)
-    rel = Relative(person=person, relation=relation, name=name, work_unit=work_unit.strip())
+    rel = Relative(
+        person=person, relation=relation, name=name, work_unit=work_unit.strip()
+    )
     if parsed:
         rel.id_number_enc = field_cipher().encrypt(parsed.number)
         rel.id_number_hash = id_lookup_hash(parsed.number)
         rel.id_number_masked = mask_id_number(parsed.number)
-        rel.linked_person = Person.objects.filter(id_number_hash=rel.id_number_hash).first()
+        rel.linked_person = Person.objects.filter(
+            id_number_hash=rel.id_number_hash
+        ).first()
     rel.save()
     audit_record(
         actor=actor,

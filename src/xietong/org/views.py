@@ -93,17 +93,38 @@ def units(request):
     qs = selectors.unit_list(kind=kind, region_code=region, q=q)
     if request.GET.get("export") == "xlsx":
         rows = [
-            (u.pk, u.name, u.get_kind_display(), u.uscc or "", u.region.code, u.region.name,
-             u.parent.name if u.parent else "", "启用" if u.is_active else "停用")
+            (
+                u.pk,
+                u.name,
+                u.get_kind_display(),
+                u.uscc or "",
+                u.region.code,
+                u.region.name,
+                u.parent.name if u.parent else "",
+                "启用" if u.is_active else "停用",
+            )
             for u in qs.select_related("parent").iterator(chunk_size=2000)
         ]
         audit_record(
-            actor=request.user, action=Action.EXPORT, object_type="org.unit",
-            object_repr="单位清单", summary={"条数": len(rows), "筛选": request.GET.urlencode()},
+            actor=request.user,
+            action=Action.EXPORT,
+            object_type="org.unit",
+            object_repr="单位清单",
+            summary={"条数": len(rows), "筛选": request.GET.urlencode()},
         )
         return xlsx_response(
-            "单位清单", "单位",
-            ["编号", "单位名称", "类别", "统一社会信用代码", "区划代码", "区划", "上级单位", "状态"],
+            "单位清单",
+            "单位",
+            [
+                "编号",
+                "单位名称",
+                "类别",
+                "统一社会信用代码",
+                "区划代码",
+                "区划",
+                "上级单位",
+                "状态",
+            ],
             rows,
         )
     return render(
@@ -115,14 +136,20 @@ def units(request):
             "query": query_without_page(request),
             "can_edit": policies.can_edit_org(request.user),
             "zones": CollaborationZone.objects.select_related("lead_unit", "region")
-            .prefetch_related("groups__lead_unit").order_by("id")
-            if not request.GET.get("page") else [],
+            .prefetch_related("groups__lead_unit")
+            .order_by("id")
+            if not request.GET.get("page")
+            else [],
         },
     )
 
 
 def _split(text: str) -> list[str]:
-    return [p.strip() for p in text.replace("，", ",").replace("、", ",").split(",") if p.strip()]
+    return [
+        p.strip()
+        for p in text.replace("，", ",").replace("、", ",").split(",")
+        if p.strip()
+    ]
 
 
 def _unit_refs(data) -> tuple[dict, dict]:
@@ -156,7 +183,9 @@ def _unit_refs(data) -> tuple[dict, dict]:
 def unit_create(request):
     """Register a unit (系统管理员)."""
     policies.require(policies.can_edit_org(request.user))
-    form = UnitForm(request.POST or None, initial={"parent": request.GET.get("parent", "")})
+    form = UnitForm(
+        request.POST or None, initial={"parent": request.GET.get("parent", "")}
+    )
     errors = {}
     if request.method == "POST":
         if form.is_valid():
@@ -165,8 +194,12 @@ def unit_create(request):
             if not errors:
                 try:
                     unit = services.unit_create(
-                        actor=request.user, name=data["name"], kind=data["kind"],
-                        region=refs["region"], parent=refs["parent"], uscc=data["uscc"] or None,
+                        actor=request.user,
+                        name=data["name"],
+                        kind=data["kind"],
+                        region=refs["region"],
+                        parent=refs["parent"],
+                        uscc=data["uscc"] or None,
                         partner_kind=data["partner_kind"],
                         supervised_regions=refs["supervised_regions"],
                         host_units=refs["host_units"],
@@ -178,7 +211,11 @@ def unit_create(request):
                     return redirect("org:unit", unit.pk)
         else:
             errors = _form_errors(form)
-    return render(request, "org/unit_form.html", {"form": form, "errors": _labelled(form, errors), "creating": True})
+    return render(
+        request,
+        "org/unit_form.html",
+        {"form": form, "errors": _labelled(form, errors), "creating": True},
+    )
 
 
 @login_required
@@ -187,10 +224,18 @@ def unit_edit(request, pk):
     policies.require(policies.can_edit_org(request.user))
     unit = policies.access_unit_by_id(request.user, pk)
     initial = {
-        "name": unit.name, "kind": unit.kind, "region_code": unit.region.code,
-        "parent": unit.parent_id, "uscc": unit.uscc or "", "partner_kind": unit.partner_kind,
-        "supervised_regions": ",".join(unit.supervised_regions.values_list("code", flat=True)),
-        "host_units": ",".join(str(i) for i in unit.host_units.values_list("pk", flat=True)),
+        "name": unit.name,
+        "kind": unit.kind,
+        "region_code": unit.region.code,
+        "parent": unit.parent_id,
+        "uscc": unit.uscc or "",
+        "partner_kind": unit.partner_kind,
+        "supervised_regions": ",".join(
+            unit.supervised_regions.values_list("code", flat=True)
+        ),
+        "host_units": ",".join(
+            str(i) for i in unit.host_units.values_list("pk", flat=True)
+        ),
         "is_active": unit.is_active,
     }
     form = UnitForm(request.POST or None, initial=initial)
@@ -204,8 +249,11 @@ def unit_edit(request, pk):
             if not errors:
                 try:
                     services.unit_update(
-                        actor=request.user, unit=unit, name=data["name"],
-                        uscc=data["uscc"] or None, is_active=data["is_active"],
+                        actor=request.user,
+                        unit=unit,
+                        name=data["name"],
+                        uscc=data["uscc"] or None,
+                        is_active=data["is_active"],
                         supervised_regions=refs["supervised_regions"],
                         host_units=refs["host_units"],
                     )
@@ -217,13 +265,21 @@ def unit_edit(request, pk):
         else:
             errors = _form_errors(form)
     return render(
-        request, "org/unit_form.html",
-        {"form": form, "errors": _labelled(form, errors), "creating": False, "unit": unit},
+        request,
+        "org/unit_form.html",
+        {
+            "form": form,
+            "errors": _labelled(form, errors),
+            "creating": False,
+            "unit": unit,
+        },
     )
 
 
 def _labelled(form, errors: dict) -> dict:
-    return {(form.fields[k].label if k in form.fields else k): v for k, v in errors.items()}
+    return {
+        (form.fields[k].label if k in form.fields else k): v for k, v in errors.items()
+    }
 
 
 def _ancestors(unit: Unit) -> list[Unit]:
@@ -258,19 +314,42 @@ def persons(request):
     if request.GET.get("export") == "xlsx":
         policies.require(policies.can_export_persons(request.user))
         rows = [
-            (p.name, p.get_gender_display(), p.birth_date.isoformat(), p.unit.name, p.position,
-             p.get_management_level_display(), "是" if p.is_party_member else "否",
-             "是" if p.is_top_leader else "否", p.get_status_display(),
-             "是" if p.verified else "否")
+            (
+                p.name,
+                p.get_gender_display(),
+                p.birth_date.isoformat(),
+                p.unit.name,
+                p.position,
+                p.get_management_level_display(),
+                "是" if p.is_party_member else "否",
+                "是" if p.is_top_leader else "否",
+                p.get_status_display(),
+                "是" if p.verified else "否",
+            )
             for p in qs.iterator(chunk_size=2000)
         ]
         audit_record(
-            actor=request.user, action=Action.EXPORT, object_type="org.person",
-            object_repr="监督对象清单", summary={"条数": len(rows), "筛选": request.GET.urlencode()},
+            actor=request.user,
+            action=Action.EXPORT,
+            object_type="org.person",
+            object_repr="监督对象清单",
+            summary={"条数": len(rows), "筛选": request.GET.urlencode()},
         )
         return xlsx_response(
-            "监督对象清单", "监督对象",
-            ["姓名", "性别", "出生日期", "单位", "职务", "干部管理权限", "中共党员", "一把手", "状态", "已核实"],
+            "监督对象清单",
+            "监督对象",
+            [
+                "姓名",
+                "性别",
+                "出生日期",
+                "单位",
+                "职务",
+                "干部管理权限",
+                "中共党员",
+                "一把手",
+                "状态",
+                "已核实",
+            ],
             rows,
         )
     page = paginate(request, qs)
@@ -307,8 +386,13 @@ def person_archive(request, pk):
             "person": person,
             "postings": person.postings.select_related("unit").order_by("-start_date"),
             "relatives": [
-                (r, r.linked_person if r.linked_person and policies.can_view_person(
-                    request.user, r.linked_person) else None)
+                (
+                    r,
+                    r.linked_person
+                    if r.linked_person
+                    and policies.can_view_person(request.user, r.linked_person)
+                    else None,
+                )
                 for r in person.relatives.select_related("linked_person__unit__region")
             ],
             "can_change": policies.can_change_person(request.user, person),
@@ -335,7 +419,9 @@ def person_reveal(request, pk):
 def person_create(request):
     policies.require(bool(request.user.role_set & policies.PERSON_CHANGE_ROLES))
     form = PersonForm(
-        request.POST or None, initial={"unit": request.GET.get("unit", "")}, user=request.user
+        request.POST or None,
+        initial={"unit": request.GET.get("unit", "")},
+        user=request.user,
     )
     errors = {}
     if request.method == "POST":
@@ -351,16 +437,24 @@ def person_create(request):
                 return redirect("org:person", person.pk)
         else:
             errors = _form_errors(form)
-    return render(request, "org/person_form.html", {"form": form, "errors": errors, "creating": True})
+    return render(
+        request,
+        "org/person_form.html",
+        {"form": form, "errors": errors, "creating": True},
+    )
 
 
 @login_required
 def person_edit(request, pk):
     person = policies.access_person_by_id(request.user, pk, for_change=True)
     initial = {
-        "name": person.name, "unit": person.unit_id, "position": person.position,
-        "management_level": person.management_level, "status": person.status,
-        "is_party_member": person.is_party_member, "is_top_leader": person.is_top_leader,
+        "name": person.name,
+        "unit": person.unit_id,
+        "position": person.position,
+        "management_level": person.management_level,
+        "status": person.status,
+        "is_party_member": person.is_party_member,
+        "is_top_leader": person.is_top_leader,
     }
     form = PersonEditForm(request.POST or None, initial=initial, user=request.user)
     errors = {}
@@ -373,8 +467,11 @@ def person_edit(request, pk):
             else:
                 try:
                     services.person_update(
-                        actor=request.user, person=person, unit=unit,
-                        effective_date=data.pop("effective_date"), **data,
+                        actor=request.user,
+                        person=person,
+                        unit=unit,
+                        effective_date=data.pop("effective_date"),
+                        **data,
                     )
                 except ValidationError as exc:
                     errors = exc.fields or {"表单": exc.message}
@@ -384,7 +481,8 @@ def person_edit(request, pk):
         else:
             errors = _form_errors(form)
     return render(
-        request, "org/person_form.html",
+        request,
+        "org/person_form.html",
         {"form": form, "errors": errors, "creating": False, "person": person},
     )
 
@@ -432,13 +530,16 @@ def import_view(request, kind):
         else:
             try:
                 report = func(
-                    upload, filename=upload.name, dry_run=request.POST.get("dry_run") == "1",
+                    upload,
+                    filename=upload.name,
+                    dry_run=request.POST.get("dry_run") == "1",
                     actor=request.user,
                 )
             except importers.ImportFileError as exc:
                 error = exc.message
     return render(
-        request, "org/import.html",
+        request,
+        "org/import.html",
         {"kind": kind, "label": label, "report": report, "error": error},
     )
 
@@ -463,16 +564,25 @@ def zones(request):
                 if zone is None:
                     raise NotFound()
                 services.group_create(
-                    actor=request.user, zone=zone, name=post.get("name", ""),
-                    lead_unit=Unit.objects.filter(pk=post.get("lead_unit") or 0).first(),
+                    actor=request.user,
+                    zone=zone,
+                    name=post.get("name", ""),
+                    lead_unit=Unit.objects.filter(
+                        pk=post.get("lead_unit") or 0
+                    ).first(),
                     members=_units_from_ids(post.getlist("members")),
                 )
                 messages.success(request, f"已在“{zone.name}”下建立协作组")
             else:
                 services.zone_create(
-                    actor=request.user, name=post.get("name", ""),
-                    region=Region.objects.filter(code=post.get("region", "").strip()).first(),
-                    lead_unit=Unit.objects.filter(pk=post.get("lead_unit") or 0).first(),
+                    actor=request.user,
+                    name=post.get("name", ""),
+                    region=Region.objects.filter(
+                        code=post.get("region", "").strip()
+                    ).first(),
+                    lead_unit=Unit.objects.filter(
+                        pk=post.get("lead_unit") or 0
+                    ).first(),
                     members=_units_from_ids(post.getlist("members")),
                 )
                 messages.success(request, "已建立联动协作区")
@@ -490,16 +600,36 @@ def zones(request):
 
         supervising = (
             Unit.objects.filter(kind__in=SUPERVISING_KINDS, is_active=True)
-            .exclude(kind__in=[k for k in SUPERVISING_KINDS if k not in (
-                UnitKind.STATIONED_GROUP, UnitKind.TOWNSHIP_COMMISSION,
-                UnitKind.SUPERVISION_OFFICE, UnitKind.INSPECTION_OFFICE, UnitKind.COMMISSION)])
-            .select_related("region").order_by("region__code", "sort_order", "id")
+            .exclude(
+                kind__in=[
+                    k
+                    for k in SUPERVISING_KINDS
+                    if k
+                    not in (
+                        UnitKind.STATIONED_GROUP,
+                        UnitKind.TOWNSHIP_COMMISSION,
+                        UnitKind.SUPERVISION_OFFICE,
+                        UnitKind.INSPECTION_OFFICE,
+                        UnitKind.COMMISSION,
+                    )
+                ]
+            )
+            .select_related("region")
+            .order_by("region__code", "sort_order", "id")
         )
-    labels = {"name": "名称", "region": "区划代码", "lead_unit": "牵头单位", "members": "成员单位"}
+    labels = {
+        "name": "名称",
+        "region": "区划代码",
+        "lead_unit": "牵头单位",
+        "members": "成员单位",
+    }
     return render(
-        request, "org/zones.html",
+        request,
+        "org/zones.html",
         {
-            "zones": zone_list, "can_edit": can_edit, "supervising": supervising,
+            "zones": zone_list,
+            "can_edit": can_edit,
+            "supervising": supervising,
             "errors": {labels.get(k, k): v for k, v in errors.items()},
         },
     )

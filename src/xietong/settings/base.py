@@ -16,7 +16,9 @@ XIETONG_HOME = Path(os.environ.get("XIETONG_HOME", REPO_DIR / "var")).resolve()
 
 SECRET_KEY = os.environ.get("XIETONG_SECRET_KEY", "")
 DEBUG = False
-ALLOWED_HOSTS = os.environ.get("XIETONG_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
+ALLOWED_HOSTS = os.environ.get("XIETONG_ALLOWED_HOSTS", "127.0.0.1,localhost").split(
+    ","
+)
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -95,8 +97,10 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "xietong.access.validators.MinimumLengthValidator",
-     "OPTIONS": {"min_length": 10}},
+    {
+        "NAME": "xietong.access.validators.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {"NAME": "xietong.access.validators.CharacterClassValidator"},

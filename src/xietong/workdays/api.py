@@ -42,13 +42,21 @@ def add(request, start: dt.date, n: int = Query(..., ge=0, le=3650)):
     return {"start": start, "workdays": n, "result": services.add_workdays(start, n)}
 
 
-@router.get("/workdays/between", response=BetweenOut, summary="两日期间的工作日数（不含起算日）")
+@router.get(
+    "/workdays/between", response=BetweenOut, summary="两日期间的工作日数（不含起算日）"
+)
 def between(request, start: dt.date, end: dt.date):
     policies.require(policies.can_view_calendar(request.auth))
-    return {"start": start, "end": end, "workdays": services.workdays_between(start, end)}
+    return {
+        "start": start,
+        "end": end,
+        "workdays": services.workdays_between(start, end),
+    }
 
 
-@router.get("/calendar/years", response=list[YearOut], summary="已录入的年度及其节假日、调休")
+@router.get(
+    "/calendar/years", response=list[YearOut], summary="已录入的年度及其节假日、调休"
+)
 def years(request):
     policies.require(policies.can_view_calendar(request.auth))
     out = []

@@ -56,7 +56,9 @@ def _note_gap(year: int) -> None:
         data = json.loads(path.read_text()) if path.exists() else {}
     except (OSError, ValueError):
         data = {}
-    entry = data.setdefault(str(year), {"first": timezone.now().isoformat(), "count": 0})
+    entry = data.setdefault(
+        str(year), {"first": timezone.now().isoformat(), "count": 0}
+    )
     entry["count"] += 1
     entry["last"] = timezone.now().isoformat()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -139,7 +141,8 @@ def calendar_day_set(*, actor, day: dt.date, kind: str | None, name: str = "") -
     _check_actor(actor)
     if not CalendarYear.objects.filter(year=day.year).exists():
         raise ValidationError(
-            f"{day.year} 年的日历尚未建立，请先导入该年度数据。", fields={"day": "年度未建立"}
+            f"{day.year} 年的日历尚未建立，请先导入该年度数据。",
+            fields={"day": "年度未建立"},
         )
     old = CalendarDay.objects.filter(day=day).first()
     before = f"{old.get_kind_display()} {old.name}" if old else "正常"
@@ -149,10 +152,16 @@ def calendar_day_set(*, actor, day: dt.date, kind: str | None, name: str = "") -
         after = "正常"
     else:
         if kind not in DayKind.values:
-            raise ValidationError("类型只能是法定节假日或调休上班。", fields={"kind": "类型无效"})
+            raise ValidationError(
+                "类型只能是法定节假日或调休上班。", fields={"kind": "类型无效"}
+            )
         if not name.strip():
-            raise ValidationError("请填写名称（如：国庆节）。", fields={"name": "名称必填"})
-        CalendarDay.objects.update_or_create(day=day, defaults={"kind": kind, "name": name.strip()})
+            raise ValidationError(
+                "请填写名称（如：国庆节）。", fields={"name": "名称必填"}
+            )
+        CalendarDay.objects.update_or_create(
+            day=day, defaults={"kind": kind, "name": name.strip()}
+        )
         after = f"{DayKind(kind).label} {name.strip()}"
     audit_record(
         actor=actor,
@@ -174,4 +183,6 @@ def calendar_load_shipped(*, actor=None) -> list[int]:
     ]
     if not entries:
         return []
-    return calendar_import(actor=actor, entries=entries, source="随平台发布的国务院办公厅通知")
+    return calendar_import(
+        actor=actor, entries=entries, source="随平台发布的国务院办公厅通知"
+    )

@@ -32,7 +32,9 @@ def _year_grid(year: int, days: dict[dt.date, CalendarDay]) -> list[dict]:
                     {
                         "date": d,
                         "in_month": d.month == month,
-                        "kind": special.kind if special else ("weekend" if d.weekday() >= 5 else "work"),
+                        "kind": special.kind
+                        if special
+                        else ("weekend" if d.weekday() >= 5 else "work"),
                         "name": special.name if special else "",
                     }
                 )
@@ -72,7 +74,9 @@ def calendar_view(request):
             "months": _year_grid(year, days) if loaded else [],
             "specials": sorted(days.values(), key=lambda d: d.day),
             "can_manage": policies.can_manage_calendar(request.user),
-            "missing": services.missing_years(today) if policies.can_manage_calendar(request.user) else [],
+            "missing": services.missing_years(today)
+            if policies.can_manage_calendar(request.user)
+            else [],
             "kinds": DayKind.choices,
             "result": result,
             "calc_error": error,
@@ -91,7 +95,9 @@ def calendar_day(request):
         return redirect("workdays:calendar")
     kind = request.POST.get("kind") or None
     try:
-        services.calendar_day_set(actor=request.user, day=day, kind=kind, name=request.POST.get("name", ""))
+        services.calendar_day_set(
+            actor=request.user, day=day, kind=kind, name=request.POST.get("name", "")
+        )
         messages.success(request, f"已更新 {day.isoformat()}")
     except ValidationError as exc:
         messages.error(request, exc.message)
@@ -116,7 +122,9 @@ def calendar_import(request):
         except UnicodeDecodeError:
             text = raw.decode("gbk")
         entries = parse_calendar_file(text)
-        years = services.calendar_import(actor=request.user, entries=entries, source=upload.name[:128])
+        years = services.calendar_import(
+            actor=request.user, entries=entries, source=upload.name[:128]
+        )
     except UnicodeDecodeError:
         messages.error(request, "文件编码无法识别，请使用 UTF-8 或 GBK 编码的 CSV。")
         return redirect("workdays:calendar")
@@ -125,5 +133,7 @@ def calendar_import(request):
         for row, reason in exc.fields.items():
             messages.error(request, f"{row}：{reason}")
         return redirect("workdays:calendar")
-    messages.success(request, f"已导入 {'、'.join(map(str, years))} 年日历，共 {len(entries)} 天。")
+    messages.success(
+        request, f"已导入 {'、'.join(map(str, years))} 年日历，共 {len(entries)} 天。"
+    )
     return redirect(f"/calendar/?year={years[0]}")

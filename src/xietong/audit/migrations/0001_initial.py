@@ -4,35 +4,93 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='AuditEntry',
+            name="AuditEntry",
             fields=[
-                ('seq', models.BigAutoField(primary_key=True, serialize=False)),
-                ('created_at', models.DateTimeField(db_index=True, verbose_name='时间')),
-                ('actor_id', models.BigIntegerField(blank=True, db_index=True, null=True)),
-                ('actor_username', models.CharField(blank=True, max_length=150, verbose_name='账号')),
-                ('actor_name', models.CharField(blank=True, max_length=64, verbose_name='姓名')),
-                ('unit_name', models.CharField(blank=True, max_length=128, verbose_name='单位')),
-                ('action', models.CharField(choices=[('create', '新增'), ('change', '修改'), ('transition', '状态变更'), ('delete', '删除'), ('export', '导出'), ('import', '导入'), ('login', '登录'), ('login_failed', '登录失败'), ('logout', '退出'), ('locked', '账号锁定'), ('view_sensitive', '查看敏感信息'), ('grant', '授权'), ('revoke', '撤销授权'), ('key_rotate', '密钥轮换'), ('config', '配置变更')], db_index=True, max_length=20, verbose_name='操作')),
-                ('object_type', models.CharField(blank=True, db_index=True, max_length=64, verbose_name='对象类型')),
-                ('object_id', models.CharField(blank=True, max_length=64, verbose_name='对象编号')),
-                ('object_repr', models.CharField(blank=True, max_length=255, verbose_name='对象')),
-                ('summary', models.TextField(blank=True, verbose_name='变更摘要')),
-                ('client_ip', models.CharField(blank=True, max_length=45, verbose_name='客户端地址')),
-                ('prev_hash', models.CharField(max_length=64)),
-                ('entry_hash', models.CharField(max_length=64, unique=True)),
+                ("seq", models.BigAutoField(primary_key=True, serialize=False)),
+                (
+                    "created_at",
+                    models.DateTimeField(db_index=True, verbose_name="时间"),
+                ),
+                (
+                    "actor_id",
+                    models.BigIntegerField(blank=True, db_index=True, null=True),
+                ),
+                (
+                    "actor_username",
+                    models.CharField(blank=True, max_length=150, verbose_name="账号"),
+                ),
+                (
+                    "actor_name",
+                    models.CharField(blank=True, max_length=64, verbose_name="姓名"),
+                ),
+                (
+                    "unit_name",
+                    models.CharField(blank=True, max_length=128, verbose_name="单位"),
+                ),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("create", "新增"),
+                            ("change", "修改"),
+                            ("transition", "状态变更"),
+                            ("delete", "删除"),
+                            ("export", "导出"),
+                            ("import", "导入"),
+                            ("login", "登录"),
+                            ("login_failed", "登录失败"),
+                            ("logout", "退出"),
+                            ("locked", "账号锁定"),
+                            ("view_sensitive", "查看敏感信息"),
+                            ("grant", "授权"),
+                            ("revoke", "撤销授权"),
+                            ("key_rotate", "密钥轮换"),
+                            ("config", "配置变更"),
+                        ],
+                        db_index=True,
+                        max_length=20,
+                        verbose_name="操作",
+                    ),
+                ),
+                (
+                    "object_type",
+                    models.CharField(
+                        blank=True,
+                        db_index=True,
+                        max_length=64,
+                        verbose_name="对象类型",
+                    ),
+                ),
+                (
+                    "object_id",
+                    models.CharField(
+                        blank=True, max_length=64, verbose_name="对象编号"
+                    ),
+                ),
+                (
+                    "object_repr",
+                    models.CharField(blank=True, max_length=255, verbose_name="对象"),
+                ),
+                ("summary", models.TextField(blank=True, verbose_name="变更摘要")),
+                (
+                    "client_ip",
+                    models.CharField(
+                        blank=True, max_length=45, verbose_name="客户端地址"
+                    ),
+                ),
+                ("prev_hash", models.CharField(max_length=64)),
+                ("entry_hash", models.CharField(max_length=64, unique=True)),
             ],
             options={
-                'verbose_name': '审计日志',
-                'ordering': ['-seq'],
-                'default_permissions': (),
+                "verbose_name": "审计日志",
+                "ordering": ["-seq"],
+                "default_permissions": (),
             },
         ),
     ]

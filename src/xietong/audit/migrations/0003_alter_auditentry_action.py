@@ -4,15 +4,36 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('audit', '0002_append_only_trigger'),
+        ("audit", "0002_append_only_trigger"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='auditentry',
-            name='action',
-            field=models.CharField(choices=[('create', '新增'), ('change', '修改'), ('transition', '状态变更'), ('delete', '删除'), ('export', '导出'), ('import', '导入'), ('login', '登录'), ('login_failed', '登录失败'), ('logout', '退出'), ('locked', '账号锁定'), ('view', '查看档案'), ('view_sensitive', '查看敏感信息'), ('grant', '授权'), ('revoke', '撤销授权'), ('key_rotate', '密钥轮换'), ('config', '配置变更')], db_index=True, max_length=20, verbose_name='操作'),
+            model_name="auditentry",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("create", "新增"),
+                    ("change", "修改"),
+                    ("transition", "状态变更"),
+                    ("delete", "删除"),
+                    ("export", "导出"),
+                    ("import", "导入"),
+                    ("login", "登录"),
+                    ("login_failed", "登录失败"),
+                    ("logout", "退出"),
+                    ("locked", "账号锁定"),
+                    ("view", "查看档案"),
+                    ("view_sensitive", "查看敏感信息"),
+                    ("grant", "授权"),
+                    ("revoke", "撤销授权"),
+                    ("key_rotate", "密钥轮换"),
+                    ("config", "配置变更"),
+                ],
+                db_index=True,
+                max_length=20,
+                verbose_name="操作",
+            ),
         ),
     ]

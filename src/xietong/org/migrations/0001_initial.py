@@ -5,147 +5,506 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Person',
+            name="Person",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(db_index=True, max_length=64, verbose_name='姓名')),
-                ('id_number_enc', models.TextField(editable=False, verbose_name='身份证号码(密文)')),
-                ('id_number_hash', models.CharField(editable=False, max_length=64, unique=True)),
-                ('id_number_masked', models.CharField(editable=False, max_length=18, verbose_name='身份证号码')),
-                ('gender', models.CharField(choices=[('M', '男'), ('F', '女')], max_length=1, verbose_name='性别')),
-                ('birth_date', models.DateField(verbose_name='出生日期')),
-                ('phone_enc', models.TextField(blank=True, editable=False, verbose_name='手机号码(密文)')),
-                ('phone_hash', models.CharField(blank=True, db_index=True, editable=False, max_length=64)),
-                ('position', models.CharField(blank=True, max_length=64, verbose_name='职务')),
-                ('management_level', models.CharField(choices=[('province', '省管'), ('city', '市管'), ('county', '县管'), ('township', '乡管'), ('other', '其他')], max_length=12, verbose_name='干部管理权限')),
-                ('is_party_member', models.BooleanField(default=True, verbose_name='中共党员')),
-                ('is_top_leader', models.BooleanField(default=False, verbose_name='一把手')),
-                ('status', models.CharField(choices=[('serving', '在职'), ('left', '离任'), ('retired', '退休')], default='serving', max_length=12, verbose_name='状态')),
-                ('verified', models.BooleanField(default=True, help_text='由线索等途径临时录入、尚未核实的人员为否', verbose_name='已核实')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "name",
+                    models.CharField(db_index=True, max_length=64, verbose_name="姓名"),
+                ),
+                (
+                    "id_number_enc",
+                    models.TextField(editable=False, verbose_name="身份证号码(密文)"),
+                ),
+                (
+                    "id_number_hash",
+                    models.CharField(editable=False, max_length=64, unique=True),
+                ),
+                (
+                    "id_number_masked",
+                    models.CharField(
+                        editable=False, max_length=18, verbose_name="身份证号码"
+                    ),
+                ),
+                (
+                    "gender",
+                    models.CharField(
+                        choices=[("M", "男"), ("F", "女")],
+                        max_length=1,
+                        verbose_name="性别",
+                    ),
+                ),
+                ("birth_date", models.DateField(verbose_name="出生日期")),
+                (
+                    "phone_enc",
+                    models.TextField(
+                        blank=True, editable=False, verbose_name="手机号码(密文)"
+                    ),
+                ),
+                (
+                    "phone_hash",
+                    models.CharField(
+                        blank=True, db_index=True, editable=False, max_length=64
+                    ),
+                ),
+                (
+                    "position",
+                    models.CharField(blank=True, max_length=64, verbose_name="职务"),
+                ),
+                (
+                    "management_level",
+                    models.CharField(
+                        choices=[
+                            ("province", "省管"),
+                            ("city", "市管"),
+                            ("county", "县管"),
+                            ("township", "乡管"),
+                            ("other", "其他"),
+                        ],
+                        max_length=12,
+                        verbose_name="干部管理权限",
+                    ),
+                ),
+                (
+                    "is_party_member",
+                    models.BooleanField(default=True, verbose_name="中共党员"),
+                ),
+                (
+                    "is_top_leader",
+                    models.BooleanField(default=False, verbose_name="一把手"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("serving", "在职"),
+                            ("left", "离任"),
+                            ("retired", "退休"),
+                        ],
+                        default="serving",
+                        max_length=12,
+                        verbose_name="状态",
+                    ),
+                ),
+                (
+                    "verified",
+                    models.BooleanField(
+                        default=True,
+                        help_text="由线索等途径临时录入、尚未核实的人员为否",
+                        verbose_name="已核实",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'verbose_name': '监督对象',
-                'ordering': ['unit_id', '-is_top_leader', 'id'],
+                "verbose_name": "监督对象",
+                "ordering": ["unit_id", "-is_top_leader", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Region',
+            name="Region",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=12, unique=True, verbose_name='区划代码')),
-                ('name', models.CharField(max_length=64, verbose_name='名称')),
-                ('level', models.CharField(choices=[('province', '省'), ('city', '市'), ('county', '县(市、区)'), ('township', '乡镇(街道)'), ('village', '村(社区)')], max_length=12, verbose_name='层级')),
-                ('path', models.CharField(db_index=True, editable=False, max_length=128)),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='org.region')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "code",
+                    models.CharField(
+                        max_length=12, unique=True, verbose_name="区划代码"
+                    ),
+                ),
+                ("name", models.CharField(max_length=64, verbose_name="名称")),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[
+                            ("province", "省"),
+                            ("city", "市"),
+                            ("county", "县(市、区)"),
+                            ("township", "乡镇(街道)"),
+                            ("village", "村(社区)"),
+                        ],
+                        max_length=12,
+                        verbose_name="层级",
+                    ),
+                ),
+                (
+                    "path",
+                    models.CharField(db_index=True, editable=False, max_length=128),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="org.region",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '行政区划',
-                'ordering': ['code'],
+                "verbose_name": "行政区划",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='Relative',
+            name="Relative",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('relation', models.CharField(choices=[('spouse', '配偶'), ('child', '子女'), ('child_spouse', '子女配偶'), ('parent', '父母'), ('sibling', '兄弟姐妹')], max_length=16, verbose_name='关系')),
-                ('name', models.CharField(max_length=64, verbose_name='姓名')),
-                ('id_number_enc', models.TextField(blank=True, editable=False)),
-                ('id_number_hash', models.CharField(blank=True, db_index=True, max_length=64)),
-                ('id_number_masked', models.CharField(blank=True, max_length=18, verbose_name='身份证号码')),
-                ('work_unit', models.CharField(blank=True, max_length=128, verbose_name='工作单位及职务')),
-                ('linked_person', models.ForeignKey(blank=True, help_text='亲属本人也是监督对象时', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='org.person')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='relatives', to='org.person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "relation",
+                    models.CharField(
+                        choices=[
+                            ("spouse", "配偶"),
+                            ("child", "子女"),
+                            ("child_spouse", "子女配偶"),
+                            ("parent", "父母"),
+                            ("sibling", "兄弟姐妹"),
+                        ],
+                        max_length=16,
+                        verbose_name="关系",
+                    ),
+                ),
+                ("name", models.CharField(max_length=64, verbose_name="姓名")),
+                ("id_number_enc", models.TextField(blank=True, editable=False)),
+                (
+                    "id_number_hash",
+                    models.CharField(blank=True, db_index=True, max_length=64),
+                ),
+                (
+                    "id_number_masked",
+                    models.CharField(
+                        blank=True, max_length=18, verbose_name="身份证号码"
+                    ),
+                ),
+                (
+                    "work_unit",
+                    models.CharField(
+                        blank=True, max_length=128, verbose_name="工作单位及职务"
+                    ),
+                ),
+                (
+                    "linked_person",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="亲属本人也是监督对象时",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="org.person",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="relatives",
+                        to="org.person",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '亲属',
-                'ordering': ['person_id', 'id'],
+                "verbose_name": "亲属",
+                "ordering": ["person_id", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Unit',
+            name="Unit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=128, verbose_name='单位名称')),
-                ('kind', models.CharField(choices=[('commission', '纪委监委'), ('department', '委机关内设部门'), ('supervision_office', '监督检查室'), ('investigation_office', '审查调查室'), ('case_management', '案件监督管理室'), ('petition_office', '信访室'), ('conduct_office', '党风政风监督室'), ('trial_office', '案件审理室'), ('stationed_group', '派驻纪检监察组'), ('inspection_office', '巡视巡察机构'), ('township_commission', '乡镇(街道)纪(工)委'), ('party_committee', '党委/党组'), ('gov_department', '政府部门'), ('soe', '国有企业'), ('school', '公立院校'), ('hospital', '公立医院'), ('mass_org', '群团组织'), ('village', '村'), ('community', '社区'), ('partner', '协作单位')], max_length=24, verbose_name='单位类别')),
-                ('partner_kind', models.CharField(blank=True, choices=[('procuratorate', '检察院'), ('audit', '审计局'), ('organisation', '组织部'), ('finance', '财政局'), ('petition_bureau', '信访局'), ('court', '法院'), ('public_security', '公安局'), ('other', '其他')], max_length=24, verbose_name='协作单位类型')),
-                ('uscc', models.CharField(blank=True, max_length=18, null=True, unique=True, verbose_name='统一社会信用代码')),
-                ('path', models.CharField(db_index=True, default='', editable=False, max_length=255)),
-                ('is_active', models.BooleanField(default=True, verbose_name='启用')),
-                ('sort_order', models.IntegerField(default=0)),
-                ('host_units', models.ManyToManyField(blank=True, help_text='派驻纪检监察组所监督的综合监督单位', related_name='stationed_groups', to='org.unit', verbose_name='派驻单位')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='org.unit', verbose_name='上级单位')),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='units', to='org.region', verbose_name='所在区划')),
-                ('supervised_regions', models.ManyToManyField(blank=True, help_text='该监督单位负责的行政区划（含下级区划）', related_name='supervisors', to='org.region', verbose_name='监督区域')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("name", models.CharField(max_length=128, verbose_name="单位名称")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("commission", "纪委监委"),
+                            ("department", "委机关内设部门"),
+                            ("supervision_office", "监督检查室"),
+                            ("investigation_office", "审查调查室"),
+                            ("case_management", "案件监督管理室"),
+                            ("petition_office", "信访室"),
+                            ("conduct_office", "党风政风监督室"),
+                            ("trial_office", "案件审理室"),
+                            ("stationed_group", "派驻纪检监察组"),
+                            ("inspection_office", "巡视巡察机构"),
+                            ("township_commission", "乡镇(街道)纪(工)委"),
+                            ("party_committee", "党委/党组"),
+                            ("gov_department", "政府部门"),
+                            ("soe", "国有企业"),
+                            ("school", "公立院校"),
+                            ("hospital", "公立医院"),
+                            ("mass_org", "群团组织"),
+                            ("village", "村"),
+                            ("community", "社区"),
+                            ("partner", "协作单位"),
+                        ],
+                        max_length=24,
+                        verbose_name="单位类别",
+                    ),
+                ),
+                (
+                    "partner_kind",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("procuratorate", "检察院"),
+                            ("audit", "审计局"),
+                            ("organisation", "组织部"),
+                            ("finance", "财政局"),
+                            ("petition_bureau", "信访局"),
+                            ("court", "法院"),
+                            ("public_security", "公安局"),
+                            ("other", "其他"),
+                        ],
+                        max_length=24,
+                        verbose_name="协作单位类型",
+                    ),
+                ),
+                (
+                    "uscc",
+                    models.CharField(
+                        blank=True,
+                        max_length=18,
+                        null=True,
+                        unique=True,
+                        verbose_name="统一社会信用代码",
+                    ),
+                ),
+                (
+                    "path",
+                    models.CharField(
+                        db_index=True, default="", editable=False, max_length=255
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="启用")),
+                ("sort_order", models.IntegerField(default=0)),
+                (
+                    "host_units",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="派驻纪检监察组所监督的综合监督单位",
+                        related_name="stationed_groups",
+                        to="org.unit",
+                        verbose_name="派驻单位",
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="org.unit",
+                        verbose_name="上级单位",
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="units",
+                        to="org.region",
+                        verbose_name="所在区划",
+                    ),
+                ),
+                (
+                    "supervised_regions",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="该监督单位负责的行政区划（含下级区划）",
+                        related_name="supervisors",
+                        to="org.region",
+                        verbose_name="监督区域",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '单位',
-                'ordering': ['sort_order', 'id'],
+                "verbose_name": "单位",
+                "ordering": ["sort_order", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Posting',
+            name="Posting",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.CharField(blank=True, max_length=64, verbose_name='职务')),
-                ('start_date', models.DateField(verbose_name='起始日期')),
-                ('end_date', models.DateField(blank=True, null=True, verbose_name='终止日期')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='postings', to='org.person')),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='postings', to='org.unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "position",
+                    models.CharField(blank=True, max_length=64, verbose_name="职务"),
+                ),
+                ("start_date", models.DateField(verbose_name="起始日期")),
+                (
+                    "end_date",
+                    models.DateField(blank=True, null=True, verbose_name="终止日期"),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="postings",
+                        to="org.person",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="postings",
+                        to="org.unit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '任职经历',
-                'ordering': ['person_id', '-start_date'],
+                "verbose_name": "任职经历",
+                "ordering": ["person_id", "-start_date"],
             },
         ),
         migrations.AddField(
-            model_name='person',
-            name='unit',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='persons', to='org.unit', verbose_name='所在单位'),
+            model_name="person",
+            name="unit",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="persons",
+                to="org.unit",
+                verbose_name="所在单位",
+            ),
         ),
         migrations.CreateModel(
-            name='CollaborationZone',
+            name="CollaborationZone",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=64, verbose_name='协作区名称')),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='org.region', verbose_name='区划')),
-                ('lead_unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='led_zones', to='org.unit', verbose_name='牵头单位')),
-                ('members', models.ManyToManyField(related_name='zones', to='org.unit', verbose_name='成员单位')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("name", models.CharField(max_length=64, verbose_name="协作区名称")),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="org.region",
+                        verbose_name="区划",
+                    ),
+                ),
+                (
+                    "lead_unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="led_zones",
+                        to="org.unit",
+                        verbose_name="牵头单位",
+                    ),
+                ),
+                (
+                    "members",
+                    models.ManyToManyField(
+                        related_name="zones", to="org.unit", verbose_name="成员单位"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '联动协作区',
-                'ordering': ['id'],
+                "verbose_name": "联动协作区",
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='CollaborationGroup',
+            name="CollaborationGroup",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=64, verbose_name='协作组名称')),
-                ('zone', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='groups', to='org.collaborationzone')),
-                ('lead_unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='led_groups', to='org.unit', verbose_name='组长单位')),
-                ('members', models.ManyToManyField(related_name='collab_groups', to='org.unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("name", models.CharField(max_length=64, verbose_name="协作组名称")),
+                (
+                    "zone",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="groups",
+                        to="org.collaborationzone",
+                    ),
+                ),
+                (
+                    "lead_unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="led_groups",
+                        to="org.unit",
+                        verbose_name="组长单位",
+                    ),
+                ),
+                (
+                    "members",
+                    models.ManyToManyField(related_name="collab_groups", to="org.unit"),
+                ),
             ],
             options={
-                'verbose_name': '协作组',
-                'ordering': ['id'],
+                "verbose_name": "协作组",
+                "ordering": ["id"],
             },
         ),
         migrations.AddIndex(
-            model_name='unit',
-            index=models.Index(fields=['kind'], name='org_unit_kind_887bcd_idx'),
+            model_name="unit",
+            index=models.Index(fields=["kind"], name="org_unit_kind_887bcd_idx"),
         ),
         migrations.AddIndex(
-            model_name='person',
-            index=models.Index(fields=['unit', 'name'], name='org_person_unit_id_2b1a85_idx'),
+            model_name="person",
+            index=models.Index(
+                fields=["unit", "name"], name="org_person_unit_id_2b1a85_idx"
+            ),
         ),
     ]

@@ -4,14 +4,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('org', '0001_initial'),
+        ("org", "0001_initial"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='person',
-            index=models.Index(fields=['unit', 'verified', 'is_top_leader'], name='person_stats_idx'),
+            model_name="person",
+            index=models.Index(
+                fields=["unit", "verified", "is_top_leader"], name="person_stats_idx"
+            ),
         ),
     ]

@@ -4,36 +4,57 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='CalendarDay',
+            name="CalendarDay",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField(unique=True, verbose_name='日期')),
-                ('kind', models.CharField(choices=[('holiday', '法定节假日'), ('workday', '调休上班')], max_length=8, verbose_name='类型')),
-                ('name', models.CharField(max_length=32, verbose_name='名称')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("day", models.DateField(unique=True, verbose_name="日期")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("holiday", "法定节假日"), ("workday", "调休上班")],
+                        max_length=8,
+                        verbose_name="类型",
+                    ),
+                ),
+                ("name", models.CharField(max_length=32, verbose_name="名称")),
             ],
             options={
-                'verbose_name': '节假日与调休',
-                'ordering': ['day'],
+                "verbose_name": "节假日与调休",
+                "ordering": ["day"],
             },
         ),
         migrations.CreateModel(
-            name='CalendarYear',
+            name="CalendarYear",
             fields=[
-                ('year', models.PositiveIntegerField(primary_key=True, serialize=False, verbose_name='年度')),
-                ('source', models.CharField(blank=True, max_length=128, verbose_name='来源')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "year",
+                    models.PositiveIntegerField(
+                        primary_key=True, serialize=False, verbose_name="年度"
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(blank=True, max_length=128, verbose_name="来源"),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'verbose_name': '日历年度',
-                'ordering': ['year'],
+                "verbose_name": "日历年度",
+                "ordering": ["year"],
             },
         ),
     ]

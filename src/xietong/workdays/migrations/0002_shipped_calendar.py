@@ -14,7 +14,9 @@ def load(apps, schema_editor):
         if CalendarYear.objects.filter(year=year).exists():
             continue
         CalendarDay.objects.bulk_create(
-            CalendarDay(day=e.day, kind=e.kind, name=e.name) for e in entries if e.day.year == year
+            CalendarDay(day=e.day, kind=e.kind, name=e.name)
+            for e in entries
+            if e.day.year == year
         )
         CalendarYear.objects.create(year=year, source="随平台发布的国务院办公厅通知")
 
