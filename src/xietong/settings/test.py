@@ -24,3 +24,7 @@ STORAGES = {
 if DATABASES["default"]["ENGINE"].endswith("postgresql"):  # noqa: F405
     # One test database per run, so parallel runs on one server never collide.
     DATABASES["default"]["TEST"] = {"NAME": f"test_xietong_{os.getpid()}"}  # noqa: F405
+else:
+    # A file, as in production, rather than shared-cache memory: concurrent writers then
+    # wait for the lock (busy timeout) instead of failing with "table is locked".
+    DATABASES["default"]["TEST"] = {"NAME": str(_home / "test.sqlite3")}  # noqa: F405
