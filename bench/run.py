@@ -156,7 +156,12 @@ def main() -> None:
     ap.add_argument("--requests", type=int, default=200)
     ap.add_argument("--port", type=int, default=8799)
     args = ap.parse_args()
-    home = OUT / f"scale{args.scale:g}"
+    kind = (
+        "postgresql"
+        if os.environ.get("DATABASE_URL", "").startswith("postgres")
+        else "sqlite"
+    )
+    home = OUT / f"scale{args.scale:g}-{kind}"
     ensure_demo(home, args.scale, args.seed)
 
     # Sample ids straight from the database the server will use.
