@@ -25,8 +25,11 @@ def test_parallel_writers_never_fork_the_chain(own_checkpoints):
         try:
             for i in range(per_thread):
                 audit_record(
-                    actor=None, action=Action.CONFIG, object_type="test.parallel",
-                    object_id=f"{n}-{i}", summary={"线程": n, "次序": i},
+                    actor=None,
+                    action=Action.CONFIG,
+                    object_type="test.parallel",
+                    object_id=f"{n}-{i}",
+                    summary={"线程": n, "次序": i},
                 )
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)

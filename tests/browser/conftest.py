@@ -20,9 +20,13 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 @pytest.fixture(scope="session")
 def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"未找到 Chromium：{CHROMIUM}")
+    from playwright import sync_api
+
+    # `make test` installs Debian's chromium (never a downloaded build); without it the
+    # browser tests fail rather than silently skip.
+    assert os.path.exists(CHROMIUM), (
+        f"未找到 Chromium：{CHROMIUM}（apt-get install chromium）"
+    )
     # Playwright's sync API runs an event loop in this thread; the ORM calls the test makes
     # between browser steps are ordinary synchronous code.
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")

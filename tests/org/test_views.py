@@ -45,7 +45,7 @@ def test_sysadmin_registers_a_stationed_group_with_host_units(client, world, sys
     "field,value,message",
     [
         ("region_code", "419999", "区划代码 419999 不存在"),
-        ("uscc", "91410105MA44XXXXX0", "统一社会信用代码"),
+        ("uscc", "91410105MA44BBBBB0", "统一社会信用代码"),
         ("parent", "999999", "上级单位编号 999999 不存在"),
         ("host_units", "abc", "派驻单位编号不存在"),
     ],

@@ -8,8 +8,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from xietong.audit.exports import audited_xlsx_export
 from xietong.core.errors import NotFound, ValidationError
-from xietong.core.exports import xlsx_response
 from xietong.core.paging import paginate, query_without_page
 
 from . import policies, services
@@ -82,10 +82,7 @@ def accounts(request):
     policies.require(_account_admin(request.user))
     qs = _accounts_qs(request)
     if request.GET.get("export") == "xlsx":
-        from xietong.audit.models import Action
-        from xietong.audit.services import audit_record
-
-        rows = [
+        rows = (
             (
                 u.username,
                 u.full_name,
@@ -97,19 +94,13 @@ def accounts(request):
                 else "",
             )
             for u in qs
-        ]
-        audit_record(
-            actor=request.user,
-            action=Action.EXPORT,
-            object_type="access.user",
-            object_repr="账号清单",
-            summary={"条数": len(rows)},
         )
-        return xlsx_response(
-            "账号清单",
-            "账号",
-            ["账号", "姓名", "单位", "角色", "状态", "最后登录"],
-            rows,
+        return audited_xlsx_export(
+            request,
+            object_type="access.user",
+            title="账号清单",
+            headers=["账号", "姓名", "单位", "角色", "状态", "最后登录"],
+            rows=rows,
         )
     page = paginate(request, qs)
     return render(

@@ -8,12 +8,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from xietong.access import policies
-from xietong.core.exports import xlsx_response
 from xietong.core.paging import paginate, query_without_page
 
+from .exports import audited_xlsx_export
 from .models import Action
 from .selectors import audit_search
-from .services import audit_record, audit_verify
+from .services import audit_verify
 
 
 def _date(value: str):
@@ -47,7 +47,7 @@ def log(request):
     policies.require(policies.can_view_audit(request.user))
     qs, errors = _search(request)
     if request.GET.get("export") == "xlsx" and not errors:
-        rows = [
+        rows = (
             (
                 e.seq,
                 timezone.localtime(e.created_at).strftime("%Y-%m-%d %H:%M:%S"),
@@ -63,18 +63,12 @@ def log(request):
                 e.entry_hash,
             )
             for e in qs.iterator(chunk_size=5000)
-        ]
-        audit_record(
-            actor=request.user,
-            action=Action.EXPORT,
-            object_type="audit.auditentry",
-            object_repr="审计日志",
-            summary={"条数": len(rows), "筛选": request.GET.urlencode()},
         )
-        return xlsx_response(
-            "审计日志",
-            "审计日志",
-            [
+        return audited_xlsx_export(
+            request,
+            object_type="audit.auditentry",
+            title="审计日志",
+            headers=[
                 "序号",
                 "时间",
                 "账号",
@@ -88,7 +82,7 @@ def log(request):
                 "客户端地址",
                 "SM3 哈希",
             ],
-            rows,
+            rows=rows,
         )
     return render(
         request,

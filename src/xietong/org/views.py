@@ -8,10 +8,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from xietong.access import policies
+from xietong.audit.exports import audited_xlsx_export
 from xietong.audit.models import Action
 from xietong.audit.services import audit_record
 from xietong.core.errors import NotFound, PermissionDenied, ValidationError
-from xietong.core.exports import xlsx_response
 from xietong.core.paging import paginate, query_without_page
 
 from . import selectors, services
@@ -92,7 +92,7 @@ def units(request):
     q = request.GET.get("q", "").strip()[:64]
     qs = selectors.unit_list(kind=kind, region_code=region, q=q)
     if request.GET.get("export") == "xlsx":
-        rows = [
+        rows = (
             (
                 u.pk,
                 u.name,
@@ -104,18 +104,12 @@ def units(request):
                 "启用" if u.is_active else "停用",
             )
             for u in qs.select_related("parent").iterator(chunk_size=2000)
-        ]
-        audit_record(
-            actor=request.user,
-            action=Action.EXPORT,
-            object_type="org.unit",
-            object_repr="单位清单",
-            summary={"条数": len(rows), "筛选": request.GET.urlencode()},
         )
-        return xlsx_response(
-            "单位清单",
-            "单位",
-            [
+        return audited_xlsx_export(
+            request,
+            object_type="org.unit",
+            title="单位清单",
+            headers=[
                 "编号",
                 "单位名称",
                 "类别",
@@ -125,7 +119,7 @@ def units(request):
                 "上级单位",
                 "状态",
             ],
-            rows,
+            rows=rows,
         )
     return render(
         request,
@@ -313,7 +307,7 @@ def persons(request):
     qs = selectors.person_list(viewer=request.user, filters=filters)
     if request.GET.get("export") == "xlsx":
         policies.require(policies.can_export_persons(request.user))
-        rows = [
+        rows = (
             (
                 p.name,
                 p.get_gender_display(),
@@ -327,18 +321,12 @@ def persons(request):
                 "是" if p.verified else "否",
             )
             for p in qs.iterator(chunk_size=2000)
-        ]
-        audit_record(
-            actor=request.user,
-            action=Action.EXPORT,
-            object_type="org.person",
-            object_repr="监督对象清单",
-            summary={"条数": len(rows), "筛选": request.GET.urlencode()},
         )
-        return xlsx_response(
-            "监督对象清单",
-            "监督对象",
-            [
+        return audited_xlsx_export(
+            request,
+            object_type="org.person",
+            title="监督对象清单",
+            headers=[
                 "姓名",
                 "性别",
                 "出生日期",
@@ -350,7 +338,7 @@ def persons(request):
                 "状态",
                 "已核实",
             ],
-            rows,
+            rows=rows,
         )
     page = paginate(request, qs)
     unit = Unit.objects.filter(pk=filters.unit_id).first() if filters.unit_id else None
