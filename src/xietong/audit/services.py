@@ -12,7 +12,14 @@ from django.utils import timezone
 
 from xietong.core.keys import load_keyring
 
-from .chain import GENESIS, CheckpointFile, VerifyResult, entry_hash, verify_entries
+from .chain import (
+    CANONICAL_FIELDS,
+    GENESIS,
+    CheckpointFile,
+    VerifyResult,
+    entry_hash,
+    verify_entries,
+)
 from .context import client_ip
 from .models import Action, AuditEntry
 
@@ -87,22 +94,7 @@ def audit_record(
 
 def audit_verify() -> VerifyResult:
     """Check the whole chain and the signed checkpoints; names the first bad entry."""
-    fields = (
-        "seq",
-        "created_at",
-        "actor_id",
-        "actor_username",
-        "actor_name",
-        "unit_name",
-        "action",
-        "object_type",
-        "object_id",
-        "object_repr",
-        "summary",
-        "client_ip",
-        "prev_hash",
-        "entry_hash",
-    )
+    fields = (*CANONICAL_FIELDS, "prev_hash", "entry_hash")
     checkpoints, bad_lines = checkpoint_file().read()
     rows = AuditEntry.objects.order_by("seq").values(*fields).iterator(chunk_size=5000)
     result = verify_entries(rows, checkpoints)
