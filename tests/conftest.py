@@ -7,7 +7,10 @@ from .factories import build_world
 
 @pytest.fixture(autouse=True)
 def _fresh_caches():
+    from django.core.cache import cache
+
     reset_cipher_cache()
+    cache.clear()
     yield
 
 

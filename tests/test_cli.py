@@ -217,3 +217,20 @@ def test_keys_rotate_reencrypts_every_person(own_home, capsys):
     assert AuditEntry.objects.filter(action=Action.KEY_ROTATE).count() == 1
     # New records are written under the new key too.
     assert cipher.encrypt("x").split(":")[1] == new_kid
+
+
+@pytest.mark.django_db
+def test_demo_command_builds_then_reprints_logins(own_home, capsys):
+    code, lines, _ = run(capsys, "demo", "--scale", "0.02")
+    out = "\n".join(lines)
+    assert code == 0
+    assert "sheng_case_manager" in out and "Xietong@2026" in out
+    from xietong.org.models import Person
+
+    persons = Person.objects.count()
+    assert persons > 0
+    code, lines, _ = run(capsys, "demo", "--scale", "0.02")
+    out = "\n".join(lines)
+    assert code == 0
+    assert "演示省份已存在" in out and "xian_auditor" in out
+    assert Person.objects.count() == persons

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
 
-from xietong.access.policies import person_units, scope_persons
+from xietong.access.policies import person_reach, person_units, scope_persons
+from xietong.core.crypto import sm3_hex
 
 from .models import ManagementLevel, Person, Region, Unit
 
@@ -119,14 +121,27 @@ def unit_list(*, kind: str = "", region_code: str = "", q: str = "") -> QuerySet
     return qs.order_by("region__code", "sort_order", "id")
 
 
+STATS_SECONDS = 60
+
+
 def person_stats(*, viewer) -> dict[str, int]:
-    """Counts of persons in the viewer's reach, computed once per request."""
+    """Counts of persons in the viewer's reach for the home page.
+
+    A province-wide count reads every person row, so it is cached per reach for
+    :data:`STATS_SECONDS` (per server process); lists and archives are never cached.
+    """
     cached = getattr(viewer, "_person_stats", None)
+    if cached is not None:
+        return cached
+    reach = person_reach(viewer)
+    key = "xietong:person_stats:" + sm3_hex(repr(reach).encode())
+    cached = cache.get(key)
     if cached is None:
         cached = scope_persons(viewer).aggregate(
             total=Count("id"),
             leaders=Count("id", filter=Q(is_top_leader=True)),
             unverified=Count("id", filter=Q(verified=False)),
         )
-        viewer._person_stats = cached
+        cache.set(key, cached, STATS_SECONDS)
+    viewer._person_stats = cached
     return cached
