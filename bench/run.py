@@ -67,10 +67,12 @@ def ensure_demo(home: Path, scale: float, seed: int) -> None:
     marker.write_text(json.dumps(want))
 
 
-def start_server(home: Path, port: int) -> subprocess.Popen:
+def start_server(
+    home: Path, port: int, extra_env: dict | None = None
+) -> subprocess.Popen:
     proc = subprocess.Popen(
         [str(BIN / "xietong"), "serve", "--port", str(port), "--workers", "2"],
-        env=env_for(home),
+        env={**env_for(home), **(extra_env or {})},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
@@ -206,6 +208,25 @@ def main() -> None:
                     (username, label, statistics.median(t), pct(t, 95), len(t))
                 )
         total_peak, worker_peak = peak_rss_mb(server_pids(proc.pid))
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=20)
+
+    # The home page's counts are cached per reach for 60 s; measure them uncached too.
+    proc = start_server(home, args.port, {"XIETONG_STATS_CACHE_SECONDS": "0"})
+    try:
+        for username in ("sheng_case_manager", "xian_handler"):
+            s = login(base, username)
+            t = measure(s, [f"{base}/"], args.requests)
+            results.append(
+                (
+                    username,
+                    "首页（计数不缓存）",
+                    statistics.median(t),
+                    pct(t, 95),
+                    len(t),
+                )
+            )
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=20)

@@ -252,3 +252,24 @@ def test_zone_form_reports_errors_in_chinese(client, world, sysadmin):
     resp = client.post(reverse("org:zones"), {"name": "", "region": "419999"})
     body = resp.content.decode()
     assert "协作区名称不能为空" in body and "区划不存在" in body
+
+
+@pytest.mark.parametrize("seconds,fresh", [(60, False), (0, True)])
+def test_home_counts_are_cached_per_reach_only_when_configured(
+    world, case_manager, settings, seconds, fresh
+):
+    from xietong.access.models import User
+    from xietong.org.selectors import person_stats
+    from xietong.org.services import person_create
+
+    settings.XIETONG_STATS_CACHE_SECONDS = seconds
+    before = person_stats(viewer=User.objects.get(pk=case_manager.pk))["total"]
+    person_create(
+        actor=None,
+        name="新人",
+        id_number=new_id_number("410105"),
+        unit=world.units["a_edu"],
+        management_level="other",
+    )
+    after = person_stats(viewer=User.objects.get(pk=case_manager.pk))["total"]
+    assert after == (before + 1 if fresh else before)

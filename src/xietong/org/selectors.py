@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
 
@@ -121,14 +122,12 @@ def unit_list(*, kind: str = "", region_code: str = "", q: str = "") -> QuerySet
     return qs.order_by("region__code", "sort_order", "id")
 
 
-STATS_SECONDS = 60
-
-
 def person_stats(*, viewer) -> dict[str, int]:
     """Counts of persons in the viewer's reach for the home page.
 
     A province-wide count reads every person row, so it is cached per reach for
-    :data:`STATS_SECONDS` (per server process); lists and archives are never cached.
+    ``XIETONG_STATS_CACHE_SECONDS`` (default 60, per server process); lists and archives
+    are never cached.
     """
     cached = getattr(viewer, "_person_stats", None)
     if cached is not None:
@@ -142,6 +141,8 @@ def person_stats(*, viewer) -> dict[str, int]:
             leaders=Count("id", filter=Q(is_top_leader=True)),
             unverified=Count("id", filter=Q(verified=False)),
         )
-        cache.set(key, cached, STATS_SECONDS)
+        seconds = settings.XIETONG_STATS_CACHE_SECONDS
+        if seconds:
+            cache.set(key, cached, seconds)
     viewer._person_stats = cached
     return cached

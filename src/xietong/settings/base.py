@@ -140,6 +140,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 NINJA_PAGINATION_PER_PAGE = 50
 
 XIETONG_PAGE_SIZE = 50
+# Home-page counts over a whole province read every person row: cache them briefly.
+XIETONG_STATS_CACHE_SECONDS = int(os.environ.get("XIETONG_STATS_CACHE_SECONDS", "60"))
 
 LOGGING = {
     "version": 1,
