@@ -234,3 +234,38 @@ def test_demo_command_builds_then_reprints_logins(own_home, capsys):
     assert code == 0
     assert "演示省份已存在" in out and "xian_auditor" in out
     assert Person.objects.count() == persons
+
+
+@pytest.mark.django_db
+def test_import_regions_all_or_nothing(tmp_path, capsys):
+    from xietong.org.models import Region
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "区划代码,名称\n420000,湖北省\n420100,武汉市\n420199X,坏代码\n430100,长沙市\n",
+        encoding="utf-8",
+    )
+    code, lines, _ = run(capsys, "import", "regions", str(bad))
+    assert code == 2
+    text = "\n".join(lines)
+    assert "第 4 行" in text and "第 5 行" in text and "430000" in text
+    assert not Region.objects.filter(code__startswith="42").exists()
+    good = tmp_path / "good.csv"
+    # Children before parents in the file: written parents first.
+    good.write_text(
+        "区划代码,名称\n420102,江岸区\n420100,武汉市\n420000,湖北省\n", encoding="gbk"
+    )
+    code, lines, _ = run(capsys, "import", "regions", str(good))
+    assert code == 0, lines
+    assert Region.objects.get(code="420102").path == "420000/420100/420102/"
+
+
+def test_argument_errors_are_in_chinese(capsys):
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["workdays", "add"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "缺少必填参数：start, n" in err
+    with pytest.raises(SystemExit):
+        cli.main(["nosuchcommand"])
+    assert "无效" in capsys.readouterr().err

@@ -176,8 +176,13 @@ def cmd_keys_rotate(args) -> int:
 
 def cmd_import(args) -> int:
     from xietong.org import importers
+    from xietong.org.region_import import import_regions
 
-    func = importers.import_units if args.kind == "units" else importers.import_persons
+    func = {
+        "regions": import_regions,
+        "units": importers.import_units,
+        "persons": importers.import_persons,
+    }[args.kind]
     try:
         report = func(args.file, dry_run=args.dry_run)
     except importers.ImportFileError as exc:
@@ -222,10 +227,34 @@ def cmd_manage(args) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="xietong", description="XieTong 协同监督平台命令行"
+class ChineseArgumentParser(argparse.ArgumentParser):
+    """argparse with its error messages in Chinese (it ships no zh catalogue)."""
+
+    _PATTERNS = (
+        (r"the following arguments are required: (.+)", "缺少必填参数：{0}"),
+        (
+            r"argument (\S+): invalid choice: (.+?) \(choose from (.+)\)",
+            "参数 {0} 无效：{1}（可选：{2}）",
+        ),
+        (r"unrecognized arguments: (.+)", "无法识别的参数：{0}"),
+        (r"argument (\S+): expected one argument", "参数 {0} 需要一个值"),
+        (r"argument (\S+): (.+)", "参数 {0}：{1}"),
     )
+
+    def error(self, message):
+        import re
+
+        for pattern, template in self._PATTERNS:
+            m = re.fullmatch(pattern, message)
+            if m:
+                message = template.format(*m.groups())
+                break
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}：错误：{message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = ChineseArgumentParser(prog="xietong", description="XieTong 协同监督平台命令行")
     sub = p.add_subparsers(dest="command", required=True)
 
     s = sub.add_parser("migrate", help="建立或升级数据库")
@@ -275,10 +304,14 @@ def build_parser() -> argparse.ArgumentParser:
     s = k.add_parser("rotate", help="生成新的 SM4 密钥并重新加密全部敏感字段")
     s.set_defaults(func=cmd_keys_rotate)
 
-    i = sub.add_parser("import", help="导入单位或人员（CSV/XLSX）").add_subparsers(
-        dest="kind", required=True
-    )
-    for kind, label in (("units", "单位"), ("persons", "监督对象")):
+    i = sub.add_parser(
+        "import", help="导入行政区划、单位或人员（CSV/XLSX）"
+    ).add_subparsers(dest="kind", required=True)
+    for kind, label in (
+        ("regions", "行政区划（区划代码,名称）"),
+        ("units", "单位"),
+        ("persons", "监督对象"),
+    ):
         s = i.add_parser(kind, help=f"导入{label}")
         s.add_argument("file")
         s.add_argument("--dry-run", action="store_true", help="只检查，不写入")
@@ -305,7 +338,28 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     _setup()
+    if args.func not in (cmd_migrate, cmd_manage, cmd_demo, cmd_serve):
+        problem = _ensure_schema()
+        if problem:
+            return _fail(problem)
     return args.func(args)
+
+
+def _ensure_schema() -> str | None:
+    """Bring the embedded SQLite database up to date; refuse to touch another unmigrated one."""
+    from django.core.management import call_command
+    from django.db import DEFAULT_DB_ALIAS, connections
+    from django.db.migrations.executor import MigrationExecutor
+
+    connection = connections[DEFAULT_DB_ALIAS]
+    executor = MigrationExecutor(connection)
+    pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    if not pending:
+        return None
+    if os.environ.get("DATABASE_URL"):
+        return "数据库尚未初始化或需要升级：请先运行 xietong migrate。"
+    call_command("migrate", verbosity=0, interactive=False)
+    return None
 
 
 if __name__ == "__main__":
