@@ -275,3 +275,41 @@ def require(allowed: bool) -> None:
     """Turn a failed capability check into the same answer as a missing page."""
     if not allowed:
         raise NotFound()
+
+
+# --- clues (issue 3: registration slice) ---------------------------------------------------
+
+CLUE_VIEW_ROLES = frozenset({Role.LEADER, Role.HEAD, Role.HANDLER, Role.CASE_MANAGER})
+
+
+def can_register_clue(user) -> bool:
+    """Central registration is the 案件监督管理室's job (案管 of a commission)."""
+    root = supervising_root(getattr(user, "unit", None))
+    return (
+        _has_any(user, {Role.CASE_MANAGER})
+        and not is_admin(user)
+        and root is not None
+        and root.kind in (UnitKind.COMMISSION, UnitKind.TOWNSHIP_COMMISSION)
+    )
+
+
+def can_register_petition(user) -> bool:
+    """信访 clerks register petitions for their commission."""
+    return _has_any(user, {Role.PETITION_CLERK}) and not is_admin(user)
+
+
+def clue_units(user) -> QuerySet:
+    """Units whose clues ``user`` may see: their own commission and its offices only —
+    nothing of other units by default (transfers and joint teams add to this later)."""
+    if not _has_any(user, CLUE_VIEW_ROLES) or is_admin(user):
+        return Unit.objects.none()
+    root = supervising_root(user.unit)
+    if root is None:
+        return Unit.objects.none()
+    return Unit.objects.filter(path__startswith=root.path)
+
+
+def scope_clues(user, qs: QuerySet) -> QuerySet:
+    """Clues ``user`` may see (list scoping)."""
+    units = clue_units(user).values("pk")
+    return qs.filter(Q(owner_unit__in=units) | Q(registering_unit__in=units))

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "xietong.org",
     "xietong.access",
     "xietong.workdays",
+    "xietong.clues",
     "xietong.dashboard",
 ]
 
