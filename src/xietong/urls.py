@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("xietong.org.urls")),
     path("", include("xietong.audit.urls")),
     path("", include("xietong.workdays.urls")),
+    path("", include("xietong.clues.urls")),
     path("api/", api.urls),
 ]
 

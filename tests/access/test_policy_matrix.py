@@ -100,7 +100,7 @@ class Endpoint:
     data: Callable[[Ctx, object], dict] | None = None
     json_body: bool = False
     target: str | None = None  # "person" / "unit" when called in and out of reach
-    grant: bool = False  # business accounts get the SENSITIVE_IDENTITY grant
+    grant: bool | str = False  # True: SENSITIVE_IDENTITY; or the Grant to give
     export: bool = False  # an .xlsx export: audited with EXPORT
     openapi: tuple[str, str] | None = None  # (method, path) in the OpenAPI schema
     check: Callable | None = None  # extra assertions on an allowed answer
@@ -148,6 +148,15 @@ def everyone(status=200):
 
 def only(roles, ok=200, no=404):
     return lambda role, scope: ok if role in roles else no
+
+
+def in_reach(roles, ok=200):
+    """``ok`` for ``roles`` on a record in reach; 404 otherwise (out of reach or no right)."""
+    return lambda role, scope: ok if role in roles and scope == "in" else 404
+
+
+CLUE_ROLES = {Role.LEADER, Role.HEAD, Role.HANDLER, Role.CASE_MANAGER}
+PETITION_ROLES = {Role.PETITION_CLERK, Role.CASE_MANAGER, Role.LEADER}
 
 
 def person_scoped(ok_roles, ok=200, denied_roles=frozenset(), denied=403):
@@ -415,6 +424,47 @@ MATRIX: dict[str, Endpoint] = {
         "org:unit_create", "get", only({Role.SYSADMIN}), _url("org:unit_create")
     ),
     "org:zones": Endpoint("org:zones", "get", everyone(), _url("org:zones")),
+    "clues:ledger": Endpoint(
+        "clues:ledger", "get", only(CLUE_ROLES), _url("clues:ledger")
+    ),
+    "clues:ledger?export=xlsx": Endpoint(
+        "clues:ledger",
+        "get",
+        only(CLUE_ROLES),
+        _url("clues:ledger", query="?export=xlsx"),
+        export=True,
+    ),
+    "clues:register": Endpoint(
+        "clues:register", "get", only({Role.CASE_MANAGER}), _url("clues:register")
+    ),
+    "clues:detail": Endpoint(
+        "clues:detail",
+        "get",
+        in_reach(CLUE_ROLES),
+        _url("clues:detail", pk_of),
+        target="clue",
+    ),
+    "clues:petition_new": Endpoint(
+        "clues:petition_new",
+        "get",
+        only({Role.PETITION_CLERK}),
+        _url("clues:petition_new"),
+    ),
+    "clues:petition": Endpoint(
+        "clues:petition",
+        "get",
+        in_reach(PETITION_ROLES),
+        _url("clues:petition", pk_of),
+        target="petition",
+    ),
+    "clues:petition_reveal": Endpoint(
+        "clues:petition_reveal",
+        "post",
+        in_reach(PETITION_ROLES),
+        _url("clues:petition_reveal", pk_of),
+        target="petition",
+        grant=Grant.REPORTER_IDENTITY,
+    ),
     "org:zones[post]": Endpoint(
         "org:zones",
         "post",
@@ -742,10 +792,46 @@ def check_person_import(ctx, resp):
 # --- running a cell -----------------------------------------------------------------------------
 
 
+def _clue_in(world, county: str):
+    """A clue registered by the county's 案件监督管理室 about its education bureau head."""
+    import datetime as dt
+
+    from xietong.clues.services import SubjectInput, clue_register
+
+    registrar = account(world.units[f"{county}_case_management"], Role.CASE_MANAGER)
+    return clue_register(
+        actor=registrar,
+        source="petition",
+        received_date=dt.date(2026, 3, 2),
+        summary=f"{county}县教育局长违规收受礼金",
+        subjects=[SubjectInput(person=world.persons[f"{county}_edu_head"])],
+    )
+
+
+def _petition_in(world, county: str):
+    import datetime as dt
+
+    from xietong.clues.services import petition_register
+
+    clerk = account(world.units[f"{county}_petition_office"], Role.PETITION_CLERK)
+    return petition_register(
+        actor=clerk,
+        channel="letter",
+        received_date=dt.date(2026, 3, 1),
+        content=f"{county}县举报信",
+        real_name=True,
+        reporter_name="举报人甲",
+    )
+
+
 def _target(ep: Endpoint, ctx: Ctx, scope):
     world = ctx.world
     if ep.target is None:
         return None
+    if ep.target == "clue":
+        return _clue_in(world, "a" if scope == "in" else "b")
+    if ep.target == "petition":
+        return _petition_in(world, "a" if scope == "in" else "b")
     if ep.target == "person":
         return world.persons[IN_PERSON if scope == "in" else OUT_PERSON]
     if ep.target == "account":
@@ -811,7 +897,8 @@ def _ctx(world, user, role, scope) -> Ctx:
 @pytest.mark.parametrize("key,role,scope", CELLS)
 def test_matrix_cell(client, world, key, role, scope):
     ep = MATRIX[key]
-    grants = (Grant.SENSITIVE_IDENTITY,) if ep.grant and role not in ADMIN_ROLES else ()
+    grant = ep.grant if isinstance(ep.grant, str) else Grant.SENSITIVE_IDENTITY
+    grants = (grant,) if ep.grant and role not in ADMIN_ROLES else ()
     user = account(world.units[ROLE_UNIT[role]], role, grants=grants)
     ctx = _ctx(world, user, role, scope)
     client.force_login(user)

@@ -11,6 +11,10 @@ def navigation(request):
     items.append(("org:tree", "组织机构"))
     if not policies.person_reach(user).empty:
         items.append(("org:persons", "监督对象"))
+    if user.role_set & policies.CLUE_VIEW_ROLES and not policies.is_admin(user):
+        items.append(("clues:ledger", "问题线索"))
+    if policies.can_register_petition(user):
+        items.append(("clues:petition_new", "信访登记"))
     if policies.can_manage_accounts(user) or policies.can_manage_roles(user):
         items.append(("access:accounts", "账号管理"))
     if policies.can_manage_calendar(user):

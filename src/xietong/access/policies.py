@@ -313,3 +313,16 @@ def scope_clues(user, qs: QuerySet) -> QuerySet:
     """Clues ``user`` may see (list scoping)."""
     units = clue_units(user).values("pk")
     return qs.filter(Q(owner_unit__in=units) | Q(registering_unit__in=units))
+
+
+PETITION_VIEW_ROLES = frozenset({Role.PETITION_CLERK, Role.CASE_MANAGER, Role.LEADER})
+
+
+def scope_petitions(user, qs: QuerySet) -> QuerySet:
+    """Petitions received by the user's own commission (信访、案管、委领导)."""
+    if not _has_any(user, PETITION_VIEW_ROLES) or is_admin(user):
+        return qs.none()
+    root = supervising_root(user.unit)
+    if root is None:
+        return qs.none()
+    return qs.filter(receiving_unit__path__startswith=root.path)

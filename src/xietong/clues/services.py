@@ -12,7 +12,7 @@ from xietong.access import policies
 from xietong.audit.models import Action
 from xietong.audit.services import audit_record
 from xietong.core.crypto import field_cipher
-from xietong.core.errors import NotFound, ValidationError
+from xietong.core.errors import NotFound, PermissionDenied, ValidationError
 from xietong.core.identifiers import normalize_phone, parse_id_number
 from xietong.org.models import ManagementLevel, Person, Region, Unit, UnitKind
 
@@ -300,3 +300,68 @@ def clue_register(
         },
     )
     return clue
+
+
+@dataclass(frozen=True)
+class ReporterIdentity:
+    name: str
+    phone: str
+    id_number: str
+
+
+@transaction.atomic
+def petition_reveal_reporter(*, actor, petition: Petition) -> ReporterIdentity:
+    """Decrypt the reporter's identity for a holder of the grant; every view is audited."""
+    from xietong.access.roles import Grant
+
+    if not policies.can_see_sensitive(actor, Grant.REPORTER_IDENTITY):
+        raise PermissionDenied("查看举报人身份信息需要单独授权。")
+    cipher = field_cipher()
+
+    def dec(token: str) -> str:
+        return cipher.decrypt(token) if token else ""
+
+    identity = ReporterIdentity(
+        name=dec(petition.reporter_name_enc),
+        phone=dec(petition.reporter_phone_enc),
+        id_number=dec(petition.reporter_id_enc),
+    )
+    audit_record(
+        actor=actor,
+        action=Action.VIEW_SENSITIVE,
+        obj=petition,
+        summary={"字段": "举报人身份信息"},
+    )
+    return identity
+
+
+def find_subject(
+    *, id_number: str = "", name: str = "", unit_text: str = ""
+) -> SubjectInput:
+    """Resolve a reported person: by ID number through the keyed hash (the registry, not the
+    registrar's reach: the competent unit may be elsewhere), else by name and unit."""
+    from xietong.org.services import id_lookup_hash
+
+    if id_number.strip():
+        number = parse_id_number(id_number, field="被反映人身份证号码").number
+        person = (
+            Person.objects.select_related("unit__region")
+            .filter(id_number_hash=id_lookup_hash(number))
+            .first()
+        )
+        if person is not None:
+            return SubjectInput(person=person)
+        if not name.strip():
+            raise ValidationError(
+                "该身份证号码不在监督对象库中，请同时填写姓名和单位。",
+                fields={"subject_name": "请填写姓名"},
+            )
+    if name.strip() and unit_text.strip():
+        matches = list(
+            Person.objects.select_related("unit__region").filter(
+                name=" ".join(name.split()), unit__name=unit_text.strip()
+            )[:2]
+        )
+        if len(matches) == 1:
+            return SubjectInput(person=matches[0])
+    return SubjectInput(name=name, unit_name=unit_text)

@@ -1,0 +1,195 @@
+"""Clue ledger, clue page, central registration and petition intake."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from xietong.access import policies
+from xietong.access.roles import Grant
+from xietong.audit.exports import audited_xlsx_export
+from xietong.core.errors import NotFound, PermissionDenied, ValidationError
+from xietong.core.paging import paginate, query_without_page
+from xietong.org.models import Unit
+
+from . import selectors, services
+from .forms import ClueForm, PetitionForm
+from .models import ClueSource, ClueStatus, Petition
+
+
+def _errors(form) -> dict[str, str]:
+    return {
+        (form.fields[f].label if f in form.fields else f): "；".join(e)
+        for f, e in form.errors.items()
+    }
+
+
+@login_required
+def ledger(request):
+    """线索台账 of the user's commission: filters and .xlsx export."""
+    policies.require(policies.clue_units(request.user).exists())
+    g = request.GET
+    qs = selectors.clue_ledger(
+        viewer=request.user,
+        source=g.get("source", ""),
+        status=g.get("status", ""),
+        q=g.get("q", "").strip()[:64],
+    )
+    if g.get("export") == "xlsx":
+        rows = (
+            (
+                c.number,
+                c.get_source_display(),
+                c.received_date.isoformat(),
+                "、".join(s.name for s in c.subjects.all()),
+                c.summary,
+                c.owner_unit.name,
+                c.get_status_display(),
+            )
+            for c in qs
+        )
+        return audited_xlsx_export(
+            request,
+            object_type="clues.clue",
+            title="线索台账",
+            headers=[
+                "线索编号",
+                "来源",
+                "收到日期",
+                "被反映人",
+                "主要问题",
+                "承办单位",
+                "状态",
+            ],
+            rows=rows,
+        )
+    return render(
+        request,
+        "clues/ledger.html",
+        {
+            "page": paginate(request, qs),
+            "query": query_without_page(request),
+            "sources": ClueSource.choices,
+            "statuses": ClueStatus.choices,
+            "can_register": policies.can_register_clue(request.user),
+        },
+    )
+
+
+@login_required
+def clue_detail(request, pk):
+    clue = selectors.access_clue_by_id(request.user, pk)
+    return render(
+        request,
+        "clues/detail.html",
+        {"clue": clue, "subjects": clue.subjects.select_related("person__unit")},
+    )
+
+
+@login_required
+def register(request):
+    """Central registration by the 案件监督管理室."""
+    policies.require(policies.can_register_clue(request.user))
+    form = ClueForm(request.POST or None)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        if form.is_valid():
+            d = form.cleaned_data
+            owner = None
+            if d["owner_unit"]:
+                owner = Unit.objects.filter(pk=d["owner_unit"]).first()
+                if owner is None:
+                    errors["承办单位"] = f"单位编号 {d['owner_unit']} 不存在"
+            if not errors:
+                try:
+                    subject = services.find_subject(
+                        id_number=d["subject_id_number"],
+                        name=d["subject_name"],
+                        unit_text=d["subject_unit"],
+                    )
+                    clue = services.clue_register(
+                        actor=request.user,
+                        source=d["source"],
+                        received_date=d["received_date"],
+                        summary=d["summary"],
+                        subjects=[subject] if (subject.person or subject.name) else [],
+                        owner_unit=owner,
+                        override_reason=d["override_reason"],
+                    )
+                except ValidationError as exc:
+                    errors = exc.fields or {"表单": exc.message}
+                    if not exc.fields:
+                        errors = {"表单": exc.message}
+                else:
+                    messages.success(request, f"已登记线索 {clue.number}")
+                    return redirect("clues:detail", clue.pk)
+        else:
+            errors = _errors(form)
+    return render(request, "clues/register.html", {"form": form, "errors": errors})
+
+
+@login_required
+def petition_new(request):
+    """信访 intake: the reporter's identity is encrypted on save."""
+    policies.require(policies.can_register_petition(request.user))
+    form = PetitionForm(request.POST or None)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                petition = services.petition_register(
+                    actor=request.user, **form.cleaned_data
+                )
+            except ValidationError as exc:
+                errors = exc.fields or {"表单": exc.message}
+            else:
+                messages.success(request, "已登记信访举报")
+                return redirect("clues:petition", petition.pk)
+        else:
+            errors = _errors(form)
+    return render(request, "clues/petition_form.html", {"form": form, "errors": errors})
+
+
+def _petition(request, pk) -> Petition:
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise NotFound() from None
+    petition = policies.scope_petitions(
+        request.user, Petition.objects.filter(pk=pk)
+    ).first()
+    if petition is None:
+        raise NotFound()
+    return petition
+
+
+@login_required
+def petition_detail(request, pk):
+    petition = _petition(request, pk)
+    return render(
+        request,
+        "clues/petition.html",
+        {
+            "petition": petition,
+            "can_reveal": petition.real_name
+            and policies.can_see_sensitive(request.user, Grant.REPORTER_IDENTITY),
+        },
+    )
+
+
+@login_required
+@require_POST
+def petition_reveal(request, pk):
+    """HTMX: the reporter's identity for a holder of the grant; audited."""
+    petition = _petition(request, pk)
+    try:
+        identity = services.petition_reveal_reporter(
+            actor=request.user, petition=petition
+        )
+    except PermissionDenied as exc:
+        return render(
+            request, "clues/_reporter.html", {"error": exc.message}, status=403
+        )
+    return render(request, "clues/_reporter.html", {"identity": identity})
