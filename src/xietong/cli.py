@@ -69,6 +69,9 @@ def cmd_demo(args) -> int:
             if path.exists():
                 path.rename(path.with_suffix(f".{dt.datetime.now():%Y%m%d%H%M%S}.bak"))
         accounts = demo.build_demo(scale=args.scale, seed=args.seed)
+        from xietong.clues.demo import build_clues
+
+        build_clues(seed=args.seed)
         _analyze(connection)
     print(demo.demo_accounts_summary(accounts))
     print(f"数据库：{connection.settings_dict['NAME']}")

@@ -101,3 +101,19 @@ def test_reporter_identity_needs_the_grant_and_is_audited(client, world):
     assert "钱某" in resp.content.decode()
     entry = AuditEntry.objects.filter(action=Action.VIEW_SENSITIVE).get()
     assert entry.actor_username == granted.username
+
+
+def test_demo_clues_fill_the_ledgers_and_home_counts(client, db):
+    from xietong.clues.demo import build_clues
+    from xietong.org.demo import build_demo
+
+    build_demo(scale=0.02, log=lambda *_: None)
+    assert build_clues(per_commission=5, log=lambda *_: None) == 15
+    from xietong.access.models import User
+
+    user = User.objects.get(username="xian_case_manager")
+    client.force_login(user)
+    home = client.get(reverse("dashboard:home")).content.decode()
+    assert "本单位问题线索" in home
+    ledger = client.get(reverse("clues:ledger")).content.decode()
+    assert "金水纪线〔2026〕00001号" in ledger
