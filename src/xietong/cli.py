@@ -223,6 +223,24 @@ def cmd_accounts_create(args) -> int:
     return 0
 
 
+def cmd_clues_related(args) -> int:
+    import json
+
+    from xietong.clues.models import Clue
+    from xietong.clues.related import related_clues
+
+    clue = Clue.objects.filter(number=args.number).first()
+    if clue is None:
+        return _fail(f"线索编号 {args.number} 不存在。")
+    matches = [m.as_dict() for _c, m in related_clues(clue, limit=args.limit)]
+    if args.json:
+        print(json.dumps(matches, ensure_ascii=False))
+    else:
+        for m in matches:
+            print(f"{m['number']}\t{m['score']:.2f}\t{'；'.join(m['reasons'])}")
+    return 0
+
+
 def cmd_manage(args) -> int:
     from django.core.management import execute_from_command_line
 
@@ -319,6 +337,15 @@ def build_parser() -> argparse.ArgumentParser:
         s.add_argument("file")
         s.add_argument("--dry-run", action="store_true", help="只检查，不写入")
         s.set_defaults(func=cmd_import)
+
+    cl = sub.add_parser("clues", help="问题线索").add_subparsers(
+        dest="op", required=True
+    )
+    s = cl.add_parser("related", help="列出与某条线索相关的线索（按相关度排序）")
+    s.add_argument("number", help="线索编号")
+    s.add_argument("--json", action="store_true", help="以 JSON 输出")
+    s.add_argument("--limit", type=int, default=20)
+    s.set_defaults(func=cmd_clues_related)
 
     ac = sub.add_parser("accounts", help="账号").add_subparsers(
         dest="op", required=True

@@ -158,3 +158,20 @@ class ClueSubject(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class ClueSignature(models.Model):
+    """One MinHash signature key of a clue's text, for indexed related-clue look-up."""
+
+    clue = models.ForeignKey(Clue, on_delete=models.CASCADE, related_name="signatures")
+    key = models.CharField(max_length=24, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clue", "key"], name="unique_clue_signature"
+            )
+        ]
+
+    def __str__(self):
+        return self.key

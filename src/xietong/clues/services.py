@@ -288,6 +288,9 @@ def clue_register(
         )
         for s in subjects
     )
+    from .related import store_signatures
+
+    store_signatures(clue)
     audit_record(
         actor=actor,
         action=Action.CREATE,

@@ -17,6 +17,7 @@ from xietong.org.models import Unit
 from . import selectors, services
 from .forms import ClueForm, PetitionForm
 from .models import ClueSource, ClueStatus, Petition
+from .related import related_for_viewer
 
 
 def _errors(form) -> dict[str, str]:
@@ -84,7 +85,11 @@ def clue_detail(request, pk):
     return render(
         request,
         "clues/detail.html",
-        {"clue": clue, "subjects": clue.subjects.select_related("person__unit")},
+        {
+            "clue": clue,
+            "subjects": clue.subjects.select_related("person__unit"),
+            "related": related_for_viewer(request.user, clue),
+        },
     )
 
 
