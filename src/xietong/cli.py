@@ -241,6 +241,19 @@ def cmd_clues_related(args) -> int:
     return 0
 
 
+def cmd_clues_import(args) -> int:
+    from xietong.clues.importers import import_clues
+    from xietong.org.importers import ImportFileError
+
+    try:
+        results = import_clues(args.file)
+    except ImportFileError as exc:
+        return _fail(exc.message)
+    for row, number, error in results:
+        print(f"{row}\t{number}" if number else f"{row}\tERROR: {error}")
+    return 0 if all(number for _, number, _ in results) else 2
+
+
 def cmd_manage(args) -> int:
     from django.core.management import execute_from_command_line
 
@@ -346,6 +359,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true", help="以 JSON 输出")
     s.add_argument("--limit", type=int, default=20)
     s.set_defaults(func=cmd_clues_related)
+    s = cl.add_parser(
+        "import", help="批量登记线索（CSV，UTF-8 或 GBK），每行输出编号或错误"
+    )
+    s.add_argument("file")
+    s.set_defaults(func=cmd_clues_import)
 
     ac = sub.add_parser("accounts", help="账号").add_subparsers(
         dest="op", required=True

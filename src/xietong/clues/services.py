@@ -227,14 +227,28 @@ def clue_register(
     petition: Petition | None = None,
     owner_unit: Unit | None = None,
     override_reason: str = "",
+    registering_unit: Unit | None = None,
 ) -> Clue:
     """Register a clue centrally (案件监督管理室) with the commission's next number.
 
     The platform proposes the competent unit from the first registry person; the registrar
-    may choose another with a reason.
+    may choose another with a reason. ``actor`` None (a console import) must name the
+    ``registering_unit``, a commission's 案件监督管理室.
     """
-    if not policies.can_register_clue(actor):
-        raise NotFound()
+    if actor is not None:
+        if not policies.can_register_clue(actor):
+            raise NotFound()
+        registering_unit = actor.unit
+    elif registering_unit is None or policies.supervising_root(
+        registering_unit
+    ).kind not in (
+        UnitKind.COMMISSION,
+        UnitKind.TOWNSHIP_COMMISSION,
+    ):
+        raise ValidationError(
+            "登记部门须为纪委监委的案件监督管理室。",
+            fields={"receiving_unit": "登记部门无效"},
+        )
     errors: dict[str, str] = {}
     if source not in ClueSource.values:
         errors["source"] = "线索来源无效"
@@ -250,7 +264,7 @@ def clue_register(
     for i, s in enumerate(subjects, start=1):
         if s.person is None and not s.name.strip():
             errors[f"subjects.{i}"] = f"第 {i} 名被反映人缺少姓名"
-    commission = policies.supervising_root(actor.unit)
+    commission = policies.supervising_root(registering_unit)
     proposed = next(
         (competent_unit(s.person) for s in subjects if s.person is not None), None
     )
@@ -273,7 +287,7 @@ def clue_register(
         petition=petition,
         received_date=received_date,
         summary=summary,
-        registering_unit=actor.unit,
+        registering_unit=registering_unit,
         owner_unit=owner,
         proposed_unit=proposed,
         override_reason=override_reason.strip(),
