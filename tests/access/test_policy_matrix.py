@@ -444,6 +444,14 @@ MATRIX: dict[str, Endpoint] = {
         _url("clues:detail", pk_of),
         target="clue",
     ),
+    "clues:link": Endpoint(
+        "clues:link",
+        "post",
+        in_reach({Role.CASE_MANAGER}, ok=302),
+        _url("clues:link", pk_of),
+        target="clue",
+        data=lambda ctx, t: {"kind": "link", "other": "无此编号", "reason": "矩阵"},
+    ),
     "clues:petition_new": Endpoint(
         "clues:petition_new",
         "get",

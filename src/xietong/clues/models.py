@@ -55,6 +55,7 @@ class ClueSource(models.TextChoices):
 
 class ClueStatus(models.TextChoices):
     REGISTERED = "registered", "已登记"
+    MERGED = "merged", "已合并"
 
 
 class ClueCounter(models.Model):
@@ -116,6 +117,14 @@ class Clue(models.Model):
         verbose_name="建议承办单位",
     )
     override_reason = models.CharField("改变承办单位的理由", max_length=255, blank=True)
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_clues",
+        verbose_name="并入线索",
+    )
     status = models.CharField(
         "状态", max_length=16, choices=ClueStatus.choices, default=ClueStatus.REGISTERED
     )
@@ -175,3 +184,34 @@ class ClueSignature(models.Model):
 
     def __str__(self):
         return self.key
+
+
+class LinkKind(models.TextChoices):
+    LINK = "link", "关联"
+    MERGE = "merge", "合并"
+
+
+class ClueLink(models.Model):
+    """Two clues recorded as related (关联) or one merged into the other (合并)."""
+
+    from_clue = models.ForeignKey(
+        Clue, on_delete=models.CASCADE, related_name="links_out"
+    )
+    to_clue = models.ForeignKey(Clue, on_delete=models.CASCADE, related_name="links_in")
+    kind = models.CharField("方式", max_length=8, choices=LinkKind.choices)
+    reason = models.CharField("理由", max_length=255)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "线索关联"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["from_clue", "to_clue"], name="unique_clue_link"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.from_clue} {self.get_kind_display()} {self.to_clue}"

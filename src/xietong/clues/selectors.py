@@ -34,7 +34,9 @@ def access_clue_by_id(viewer, clue_id) -> Clue:
         raise NotFound() from None
     clue = (
         scope_clues(viewer, Clue.objects.filter(pk=pk))
-        .select_related("owner_unit", "proposed_unit", "registering_unit", "petition")
+        .select_related(
+            "owner_unit", "proposed_unit", "registering_unit", "petition", "merged_into"
+        )
         .first()
     )
     if clue is None:

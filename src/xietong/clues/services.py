@@ -19,8 +19,11 @@ from xietong.org.models import ManagementLevel, Person, Region, Unit, UnitKind
 from .models import (
     Clue,
     ClueCounter,
+    ClueLink,
     ClueSource,
+    ClueStatus,
     ClueSubject,
+    LinkKind,
     Petition,
     PetitionChannel,
 )
@@ -382,3 +385,67 @@ def find_subject(
         if len(matches) == 1:
             return SubjectInput(person=matches[0])
     return SubjectInput(name=name, unit_name=unit_text)
+
+
+@transaction.atomic
+def clue_link(*, actor, clue: Clue, other: Clue, kind: str, reason: str) -> ClueLink:
+    """Link two clues (关联), or merge ``clue`` into ``other`` (合并): the merged clue keeps
+    its own record and history and points to the clue that carries on."""
+    from . import workflow
+
+    if not policies.can_register_clue(actor):
+        raise NotFound()
+    visible = set(
+        policies.scope_clues(
+            actor, Clue.objects.filter(pk__in=[clue.pk, other.pk])
+        ).values_list("pk", flat=True)
+    )
+    if clue.pk not in visible or other.pk not in visible:
+        raise NotFound()
+    if kind == LinkKind.MERGE:
+        # A clue already merged cannot be merged again, whatever else is wrong.
+        workflow.next_state(clue.status, "merge")
+    errors = {}
+    if kind not in LinkKind.values:
+        errors["kind"] = "方式只能是关联或合并"
+    if clue.pk == other.pk:
+        errors["other"] = "不能与线索本身关联或合并"
+    if not (reason or "").strip():
+        errors["reason"] = "请填写理由"
+    if ClueLink.objects.filter(from_clue=clue, to_clue=other).exists():
+        errors["other"] = f"已与 {other.number} 关联"
+    if errors:
+        raise ValidationError("；".join(errors.values()) + "。", fields=errors)
+    if kind == LinkKind.MERGE:
+        if other.status == ClueStatus.MERGED:
+            raise ValidationError(
+                f"{other.number} 已并入其他线索，请合并到最终线索。",
+                fields={"other": "已合并"},
+            )
+        locked = Clue.objects.select_for_update().get(pk=clue.pk)
+        new_state = workflow.next_state(locked.status, "merge")
+        Clue.objects.filter(pk=clue.pk).update(status=new_state, merged_into=other)
+        audit_record(
+            actor=actor,
+            action=Action.TRANSITION,
+            obj=clue,
+            summary={
+                "状态": [locked.get_status_display(), "已合并"],
+                "并入": other.number,
+                "理由": reason.strip(),
+            },
+        )
+    link = ClueLink.objects.create(
+        from_clue=clue,
+        to_clue=other,
+        kind=kind,
+        reason=reason.strip()[:255],
+        created_by=actor,
+    )
+    audit_record(
+        actor=actor,
+        action=Action.CREATE,
+        obj=link,
+        summary={"方式": link.get_kind_display(), "理由": link.reason},
+    )
+    return link

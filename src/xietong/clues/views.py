@@ -10,13 +10,13 @@ from django.views.decorators.http import require_POST
 from xietong.access import policies
 from xietong.access.roles import Grant
 from xietong.audit.exports import audited_xlsx_export
-from xietong.core.errors import NotFound, PermissionDenied, ValidationError
+from xietong.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from xietong.core.paging import paginate, query_without_page
 from xietong.org.models import Unit
 
 from . import selectors, services
 from .forms import ClueForm, PetitionForm
-from .models import ClueSource, ClueStatus, Petition
+from .models import Clue, ClueSource, ClueStatus, LinkKind, Petition
 from .related import related_for_viewer
 
 
@@ -89,6 +89,10 @@ def clue_detail(request, pk):
             "clue": clue,
             "subjects": clue.subjects.select_related("person__unit"),
             "related": related_for_viewer(request.user, clue),
+            "links_out": clue.links_out.select_related("to_clue"),
+            "links_in": clue.links_in.select_related("from_clue"),
+            "can_link": policies.can_register_clue(request.user),
+            "link_kinds": LinkKind.choices,
         },
     )
 
@@ -198,3 +202,31 @@ def petition_reveal(request, pk):
             request, "clues/_reporter.html", {"error": exc.message}, status=403
         )
     return render(request, "clues/_reporter.html", {"identity": identity})
+
+
+@login_required
+@require_POST
+def clue_link(request, pk):
+    """Link this clue to another (关联) or merge it into another (合并), by number."""
+    policies.require(policies.can_register_clue(request.user))
+    clue = selectors.access_clue_by_id(request.user, pk)
+    number = request.POST.get("other", "").strip()
+    other = Clue.objects.filter(number=number).first()
+    try:
+        if other is None:
+            raise ValidationError(f"线索编号“{number}”不存在或您无权查看。")
+        try:
+            services.clue_link(
+                actor=request.user,
+                clue=clue,
+                other=other,
+                kind=request.POST.get("kind", ""),
+                reason=request.POST.get("reason", ""),
+            )
+        except NotFound:
+            raise ValidationError(f"线索编号“{number}”不存在或您无权查看。") from None
+    except (ValidationError, Conflict) as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "已保存")
+    return redirect("clues:detail", clue.pk)
