@@ -124,6 +124,7 @@ def _zh(err: dict) -> str:
 
 from xietong.access.api import router as access_router  # noqa: E402
 from xietong.audit.api import router as audit_router  # noqa: E402
+from xietong.clues.api import router as clues_router  # noqa: E402
 from xietong.org.api import router as org_router  # noqa: E402
 from xietong.workdays.api import router as workdays_router  # noqa: E402
 
@@ -131,3 +132,4 @@ api.add_router("/", access_router)
 api.add_router("/", org_router)
 api.add_router("/", workdays_router)
 api.add_router("/", audit_router)
+api.add_router("/", clues_router)

@@ -78,3 +78,22 @@ def test_cli_related_prints_ranked_json(world, registrars, capsys):
     assert out and set(out[0]) == {"number", "score", "reasons"}
     assert 0 <= out[0]["score"] <= 1
     assert cli.main(["clues", "related", "不存在的编号"]) == 2
+
+
+def test_api_related_hides_what_the_viewer_may_not_see(client, world, registrars):
+    a_user, b_user = registrars
+    mine = _clue(a_user, "刘洋违规收受礼金", name="刘洋", unit="中原区教育局")
+    _clue(b_user, "举报刘洋收受礼金购物卡", world.persons["b_edu_head"])
+    client.force_login(a_user)
+    ledger = client.get("/api/clues").json()
+    assert [c["number"] for c in ledger["items"]] == [mine.number]
+    related = client.get(f"/api/clues/{mine.pk}/related").json()
+    assert related == [
+        {
+            "number": None,
+            "unit": "中原区纪委监委",
+            "score": related[0]["score"],
+            "reasons": [],
+        }
+    ]
+    assert 0.5 <= related[0]["score"] <= 1
