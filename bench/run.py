@@ -1,6 +1,8 @@
-"""Page latency and server memory over the demo province at scale 10.
+"""Benchmarks: page latency and server memory over the demo province at scale 10; clue
+registration with the related-clue check at 1,000,000 clues (``bench/clues.py``).
 
-Usage: ``make bench`` (or ``python bench/run.py [--scale 10] [--requests 200]``).
+Usage: ``make bench`` (everything), or ``python bench/run.py --only pages|clues|all
+[--scale 10] [--requests 200] [--clues 1000000] [--registrations 200]``.
 Builds the demo province once into ``bench/out/`` (reused while the scale and seed match),
 starts the real server (gunicorn, 2 workers, as ``xietong serve``), logs in as demo accounts
 and measures each page sequentially from one client. Prints p50/p95 per page and the peak
@@ -153,11 +155,44 @@ def pct(values: list[float], q: float) -> float:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
+    ap.add_argument("--only", choices=BENCHES + ("all",), default="all")
     ap.add_argument("--scale", type=float, default=10)
     ap.add_argument("--seed", type=int, default=2026)
     ap.add_argument("--requests", type=int, default=200)
     ap.add_argument("--port", type=int, default=8799)
+    ap.add_argument("--clues", type=int, default=1_000_000)
+    ap.add_argument("--registrations", type=int, default=200)
     args = ap.parse_args()
+    wanted = BENCHES if args.only == "all" else (args.only,)
+    for name in wanted:
+        print(f"\n######## {name} ########", flush=True)
+        BENCH_FUNCTIONS[name](args)
+
+
+def bench_clues(args) -> None:
+    """Registration with the related-clue check at 1,000,000 clues, SQLite and PostgreSQL
+    (each in its own process: bench/clues.py)."""
+    subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "clues.py"),
+            "--db",
+            "both",
+            "--clues",
+            str(args.clues),
+            "--registrations",
+            str(args.registrations),
+        ],
+        check=True,
+    )
+
+
+# -- hook: the integrity-opinion batch (bench/integrity.py, 550 persons) ----------------
+# Add ``def bench_integrity(args)`` here and register it in BENCHES/BENCH_FUNCTIONS below.
+
+
+def bench_pages(args) -> None:
+    """Page latency and server memory over the demo province (``--scale``)."""
     kind = (
         "postgresql"
         if os.environ.get("DATABASE_URL", "").startswith("postgres")
@@ -246,6 +281,10 @@ def main() -> None:
         f"服务器峰值内存（各进程 VmHWM 之和）：{total_peak:.0f} MiB；单进程峰值 {worker_peak:.0f} MiB"
     )
 
+
+#: The benchmarks ``--only`` may name, in the order ``all`` runs them.
+BENCHES = ("pages", "clues")
+BENCH_FUNCTIONS = {"pages": bench_pages, "clues": bench_clues}
 
 if __name__ == "__main__":
     main()

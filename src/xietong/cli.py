@@ -70,8 +70,10 @@ def cmd_demo(args) -> int:
                 path.rename(path.with_suffix(f".{dt.datetime.now():%Y%m%d%H%M%S}.bak"))
         accounts = demo.build_demo(scale=args.scale, seed=args.seed)
         from xietong.clues.demo import build_clues
+        from xietong.clues.demo_workflows import build_clue_workflows
 
         build_clues(seed=args.seed)
+        build_clue_workflows(seed=args.seed)
         _analyze(connection)
     print(demo.demo_accounts_summary(accounts))
     print(f"数据库：{connection.settings_dict['NAME']}")

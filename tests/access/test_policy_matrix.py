@@ -21,6 +21,9 @@ import openpyxl
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from tests.clues import team_matrix as tm  # joint teams and attachments rows
+from tests.clues import test_disposal as dm  # disposal rows
+from tests.clues import test_integrity as im  # outcomes and integrity rows
 from tests.factories import PASSWORD, account, new_id_number
 from xietong.access.policies import (
     PERSON_CHANGE_ROLES,
@@ -156,6 +159,8 @@ def in_reach(roles, ok=200):
 
 
 CLUE_ROLES = {Role.LEADER, Role.HEAD, Role.HANDLER, Role.CASE_MANAGER}
+# Partner liaisons keep a ledger of the clues transferred to their unit.
+LEDGER_ROLES = CLUE_ROLES | {Role.PARTNER_LIAISON}
 PETITION_ROLES = {Role.PETITION_CLERK, Role.CASE_MANAGER, Role.LEADER}
 
 
@@ -393,6 +398,15 @@ MATRIX: dict[str, Endpoint] = {
         lambda ctx, t: reverse("access:account_action", args=[t.pk, "unlock"]),
         target="account",
     ),
+    "access:account_action[main-leader-off]": Endpoint(
+        "access:account_action",
+        "post",
+        scoped({Role.SECADMIN}, ok=302),
+        lambda ctx, t: reverse(
+            "access:account_action", args=[t.pk, "main-leader-off"]
+        ),
+        target="account",
+    ),
     "access:account_action[role-add]": Endpoint(
         "access:account_action",
         "post",
@@ -425,12 +439,12 @@ MATRIX: dict[str, Endpoint] = {
     ),
     "org:zones": Endpoint("org:zones", "get", everyone(), _url("org:zones")),
     "clues:ledger": Endpoint(
-        "clues:ledger", "get", only(CLUE_ROLES), _url("clues:ledger")
+        "clues:ledger", "get", only(LEDGER_ROLES), _url("clues:ledger")
     ),
     "clues:ledger?export=xlsx": Endpoint(
         "clues:ledger",
         "get",
-        only(CLUE_ROLES),
+        only(LEDGER_ROLES),
         _url("clues:ledger", query="?export=xlsx"),
         export=True,
     ),
@@ -681,10 +695,611 @@ MATRIX: dict[str, Endpoint] = {
         openapi=("post", "/api/persons"),
         check=check_person_created,
     ),
+    "api:clue_create": Endpoint(
+        "api:clue_create",
+        "post",
+        only({Role.CASE_MANAGER}, ok=201),
+        lambda ctx, t: "/api/clues",
+        data=lambda ctx, t: {
+            "source": "petition",
+            "received_date": "2026-03-02",
+            "summary": "矩阵测试：违规收受礼金",
+            "subjects": [{"name": "赵某", "unit": "某单位"}],
+        },
+        json_body=True,
+        openapi=("post", "/api/clues"),
+    ),
+    "api:petition_create": Endpoint(
+        "api:petition_create",
+        "post",
+        only({Role.PETITION_CLERK}, ok=201),
+        lambda ctx, t: "/api/petitions",
+        data=lambda ctx, t: {
+            "channel": "letter",
+            "received_date": "2026-03-01",
+            "content": "矩阵测试举报信",
+        },
+        json_body=True,
+        openapi=("post", "/api/petitions"),
+    ),
+    # -- matrix: transfers --
+    "clues:transfers": Endpoint(
+        "clues:transfers", "get", only(LEDGER_ROLES), _url("clues:transfers")
+    ),
+    "clues:transfers?export=xlsx": Endpoint(
+        "clues:transfers",
+        "get",
+        only(LEDGER_ROLES),
+        _url("clues:transfers", query="?tab=out&export=xlsx"),
+        export=True,
+    ),
+    "clues:transfer_send": Endpoint(
+        "clues:transfer_send",
+        "post",
+        scoped(
+            {Role.LEADER, Role.HEAD, Role.CASE_MANAGER},
+            ok=302,
+            denied_roles={Role.HANDLER},
+        ),
+        _url("clues:transfer_send", pk_of),
+        target="clue",
+        data=lambda ctx, t: {
+            "to_unit": ctx.world.units["a_town_commission"].pk,
+            "kind": "transfer",
+            "reason": "矩阵测试",
+            "feedback_workdays": "1",
+        },
+        check=lambda ctx, resp: _transfer_made(ctx),
+    ),
+    "clues:transfer_accept": Endpoint(
+        "clues:transfer_accept",
+        "post",
+        scoped(
+            {Role.LEADER, Role.HEAD, Role.CASE_MANAGER},
+            ok=302,
+            denied_roles={Role.HANDLER},
+        ),
+        _url("clues:transfer_accept", pk_of),
+        target="transfer",
+        check=lambda ctx, resp: _transfer_now(ctx, "accepted"),
+    ),
+    "clues:transfer_accept[partner]": Endpoint(
+        "clues:transfer_accept",
+        "post",
+        scoped({Role.PARTNER_LIAISON}, ok=302, denied_roles=CLUE_ROLES),
+        _url("clues:transfer_accept", pk_of),
+        target="transfer_partner",
+        check=lambda ctx, resp: _transfer_now(ctx, "accepted"),
+    ),
+    "clues:transfer_return": Endpoint(
+        "clues:transfer_return",
+        "post",
+        scoped(
+            {Role.LEADER, Role.HEAD, Role.CASE_MANAGER},
+            ok=302,
+            denied_roles={Role.HANDLER},
+        ),
+        _url("clues:transfer_return", pk_of),
+        target="transfer",
+        data=lambda ctx, t: {"reason": "矩阵测试：不属本级管辖"},
+        check=lambda ctx, resp: _transfer_now(ctx, "returned"),
+    ),
+    "clues:transfer_note": Endpoint(
+        "clues:transfer_note",
+        "post",
+        scoped(
+            {Role.LEADER, Role.HEAD, Role.CASE_MANAGER},
+            ok=302,
+            denied_roles={Role.HANDLER, Role.PARTNER_LIAISON},
+        ),
+        _url("clues:transfer_note", pk_of),
+        target="transfer_partner",
+        data=lambda ctx, t: {"kind": "reminder", "content": "请按期反馈"},
+        check=lambda ctx, resp: _transfer_noted(ctx),
+    ),
+    "api:transfers": Endpoint(
+        "api:transfers",
+        "get",
+        only(LEDGER_ROLES),
+        lambda ctx, t: "/api/transfers?direction=in&overdue=false",
+        openapi=("get", "/api/transfers"),
+    ),
+    "api:transfer_create": Endpoint(
+        "api:transfer_create",
+        "post",
+        scoped(
+            {Role.LEADER, Role.HEAD, Role.CASE_MANAGER},
+            ok=201,
+            denied_roles={Role.HANDLER},
+        ),
+        lambda ctx, t: f"/api/clues/{t.pk}/transfers",
+        data=lambda ctx, t: {
+            "to_unit_id": ctx.world.units["a_town_commission"].pk,
+            "kind": "refer",
+            "reason": "矩阵测试",
+            "feedback_workdays": 1,
+        },
+        json_body=True,
+        target="clue",
+        openapi=("post", "/api/clues/{clue_id}/transfers"),
+        check=lambda ctx, resp: _transfer_made(ctx),
+    ),
+    "api:transfer_accept": Endpoint(
+        "api:transfer_accept",
+        "post",
+        scoped(
+            {Role.LEADER, Role.HEAD, Role.CASE_MANAGER}, denied_roles={Role.HANDLER}
+        ),
+        lambda ctx, t: f"/api/transfers/{t.pk}/accept",
+        target="transfer",
+        openapi=("post", "/api/transfers/{transfer_id}/accept"),
+        check=lambda ctx, resp: _transfer_now(ctx, "accepted"),
+    ),
+    "api:transfer_return": Endpoint(
+        "api:transfer_return",
+        "post",
+        scoped(
+            {Role.LEADER, Role.HEAD, Role.CASE_MANAGER}, denied_roles={Role.HANDLER}
+        ),
+        lambda ctx, t: f"/api/transfers/{t.pk}/return",
+        data=lambda ctx, t: {"reason": "矩阵测试：不属本级管辖"},
+        json_body=True,
+        target="transfer",
+        openapi=("post", "/api/transfers/{transfer_id}/return"),
+        check=lambda ctx, resp: _transfer_now(ctx, "returned"),
+    ),
+    "api:transfer_note_create": Endpoint(
+        "api:transfer_note_create",
+        "post",
+        scoped(
+            {Role.LEADER, Role.HEAD, Role.CASE_MANAGER},
+            ok=201,
+            denied_roles={Role.HANDLER, Role.PARTNER_LIAISON},
+        ),
+        lambda ctx, t: f"/api/transfers/{t.pk}/notes",
+        data=lambda ctx, t: {"kind": "reminder", "content": "请按期反馈"},
+        json_body=True,
+        target="transfer_partner",
+        openapi=("post", "/api/transfers/{transfer_id}/notes"),
+        check=lambda ctx, resp: _transfer_noted(ctx),
+    ),
+    # -- matrix: disposal --
+    "clues:disposal_propose": Endpoint(
+        "clues:disposal_propose",
+        "post",
+        in_reach(CLUE_ROLES, ok=302),
+        _url("clues:disposal_propose", pk_of),
+        target="clue",
+        data=lambda ctx, t: {"method": "verification", "opinion": "矩阵测试"},
+        check=dm.matrix_check("proposed"),
+    ),
+    "clues:disposal_approve": Endpoint(
+        "clues:disposal_approve",
+        "post",
+        in_reach(CLUE_ROLES, ok=302),
+        _url("clues:disposal_approve", pk_of),
+        target="disposal",
+        data=lambda ctx, t: {"comment": "同意"},
+        check=dm.matrix_check("approved"),
+    ),
+    "clues:disposal_reject": Endpoint(
+        "clues:disposal_reject",
+        "post",
+        in_reach(CLUE_ROLES, ok=302),
+        _url("clues:disposal_reject", pk_of),
+        target="disposal",
+        data=lambda ctx, t: {"comment": "事实不清"},
+        check=dm.matrix_check("rejected"),
+    ),
+    "clues:inquiry_reply": Endpoint(
+        "clues:inquiry_reply",
+        "post",
+        in_reach(CLUE_ROLES, ok=302),
+        lambda ctx, t: reverse("clues:inquiry_reply", args=[t.clue_id]),
+        target="disposal_inquiry",
+        data=lambda ctx, t: {"reply_text": "矩阵回复", "reply_date": "2026-03-03"},
+        check=dm.matrix_check("replied"),
+    ),
+    "clues:verification_report": Endpoint(
+        "clues:verification_report",
+        "post",
+        in_reach(CLUE_ROLES, ok=302),
+        lambda ctx, t: reverse("clues:verification_report", args=[t.clue_id]),
+        target="disposal_verification",
+        data=lambda ctx, t: {"report_text": "矩阵报告", "report_date": "2026-03-03"},
+        check=dm.matrix_check("reported"),
+    ),
+    "clues:clue_conclude": Endpoint(
+        "clues:clue_conclude",
+        "post",
+        in_reach(CLUE_ROLES, ok=302),
+        lambda ctx, t: reverse("clues:clue_conclude", args=[t.clue_id]),
+        target="disposal_replied",
+        data=lambda ctx, t: {"conclusion": "矩阵办结"},
+        check=dm.matrix_check("concluded"),
+    ),
+    "api:clue_disposal_list": Endpoint(
+        "api:clue_disposal_list",
+        "get",
+        in_reach(CLUE_ROLES),
+        lambda ctx, t: f"/api/clues/{t.pk}/disposals",
+        target="clue",
+        openapi=("get", "/api/clues/{clue_id}/disposals"),
+    ),
+    "api:clue_disposal_create": Endpoint(
+        "api:clue_disposal_create",
+        "post",
+        scoped(dm.DRAFTERS, ok=201, denied_roles=CLUE_ROLES - dm.DRAFTERS),
+        lambda ctx, t: f"/api/clues/{t.pk}/disposals",
+        target="clue",
+        data=lambda ctx, t: {"method": "verification", "opinion": "矩阵测试"},
+        json_body=True,
+        openapi=("post", "/api/clues/{clue_id}/disposals"),
+        check=dm.matrix_check("proposed"),
+    ),
+    "api:disposal_approve": Endpoint(
+        "api:disposal_approve",
+        "post",
+        scoped({Role.LEADER}, denied_roles=CLUE_ROLES - {Role.LEADER}),
+        lambda ctx, t: f"/api/disposals/{t.pk}/approve",
+        target="disposal",
+        data=lambda ctx, t: {"comment": "同意"},
+        json_body=True,
+        openapi=("post", "/api/disposals/{disposal_id}/approve"),
+        check=dm.matrix_check("approved"),
+    ),
+    "api:disposal_reject": Endpoint(
+        "api:disposal_reject",
+        "post",
+        scoped({Role.LEADER}, denied_roles=CLUE_ROLES - {Role.LEADER}),
+        lambda ctx, t: f"/api/disposals/{t.pk}/reject",
+        target="disposal",
+        data=lambda ctx, t: {"comment": "事实不清"},
+        json_body=True,
+        openapi=("post", "/api/disposals/{disposal_id}/reject"),
+        check=dm.matrix_check("rejected"),
+    ),
+    "api:clue_reply": Endpoint(
+        "api:clue_reply",
+        "post",
+        scoped(dm.DRAFTERS, denied_roles=CLUE_ROLES - dm.DRAFTERS),
+        lambda ctx, t: f"/api/clues/{t.clue_id}/reply",
+        target="disposal_inquiry",
+        data=lambda ctx, t: {"reply_text": "矩阵回复", "reply_date": "2026-03-03"},
+        json_body=True,
+        openapi=("post", "/api/clues/{clue_id}/reply"),
+        check=dm.matrix_check("replied"),
+    ),
+    "api:clue_report": Endpoint(
+        "api:clue_report",
+        "post",
+        scoped(dm.DRAFTERS, denied_roles=CLUE_ROLES - dm.DRAFTERS),
+        lambda ctx, t: f"/api/clues/{t.clue_id}/report",
+        target="disposal_verification",
+        data=lambda ctx, t: {"report_text": "矩阵报告", "report_date": "2026-03-03"},
+        json_body=True,
+        openapi=("post", "/api/clues/{clue_id}/report"),
+        check=dm.matrix_check("reported"),
+    ),
+    "api:clue_conclude": Endpoint(
+        "api:clue_conclude",
+        "post",
+        scoped(dm.DRAFTERS, denied_roles=CLUE_ROLES - dm.DRAFTERS),
+        lambda ctx, t: f"/api/clues/{t.clue_id}/conclude",
+        target="disposal_replied",
+        data=lambda ctx, t: {"conclusion": "矩阵办结"},
+        json_body=True,
+        openapi=("post", "/api/clues/{clue_id}/conclude"),
+        check=dm.matrix_check("concluded"),
+    ),
+    # -- matrix: teams --
+    "clues:team": Endpoint(
+        "clues:team",
+        "get",
+        in_reach(CLUE_ROLES),
+        _url("clues:team", pk_of),
+        target="team",
+        check=tm.check_team_page,
+    ),
+    "clues:team[member]": Endpoint(
+        "clues:team",
+        "get",
+        in_reach(tm.SEAT_ROLES),
+        _url("clues:team", pk_of),
+        target="team_seat",
+        check=tm.check_team_page,
+    ),
+    "clues:team_create": Endpoint(
+        "clues:team_create",
+        "post",
+        scoped(
+            tm.TEAM_FORM_ROLES, ok=302, denied_roles=CLUE_ROLES - tm.TEAM_FORM_ROLES
+        ),
+        _url("clues:team_create", pk_of),
+        target="clue",
+        data=tm.team_form_body,
+        check=tm.check_team_formed,
+    ),
+    "clues:team_member_add": Endpoint(
+        "clues:team_member_add",
+        "post",
+        scoped(
+            tm.TEAM_FORM_ROLES, ok=302, denied_roles=CLUE_ROLES - tm.TEAM_FORM_ROLES
+        ),
+        _url("clues:team_member_add", pk_of),
+        target="team",
+        data=tm.member_add_body,
+        check=tm.check_member_added,
+    ),
+    "clues:team_member_remove": Endpoint(
+        "clues:team_member_remove",
+        "post",
+        scoped(
+            tm.TEAM_FORM_ROLES, ok=302, denied_roles=CLUE_ROLES - tm.TEAM_FORM_ROLES
+        ),
+        tm.member_remove_url,
+        target="team",
+        check=tm.check_member_removed,
+    ),
+    "clues:team_log_add": Endpoint(
+        "clues:team_log_add",
+        "post",
+        scoped(frozenset(), denied_roles=CLUE_ROLES),
+        _url("clues:team_log_add", pk_of),
+        target="team",
+        data=tm.log_body,
+    ),
+    "clues:team_log_add[member]": Endpoint(
+        "clues:team_log_add",
+        "post",
+        in_reach(tm.SEAT_ROLES, ok=302),
+        _url("clues:team_log_add", pk_of),
+        target="team_seat",
+        data=tm.log_body,
+        check=tm.check_log_written,
+    ),
+    "clues:team_close": Endpoint(
+        "clues:team_close",
+        "post",
+        scoped(
+            tm.TEAM_FORM_ROLES, ok=302, denied_roles=CLUE_ROLES - tm.TEAM_FORM_ROLES
+        ),
+        _url("clues:team_close", pk_of),
+        target="team",
+        check=tm.check_team_closed,
+    ),
+    "api:team_detail": Endpoint(
+        "api:team_detail",
+        "get",
+        in_reach(CLUE_ROLES),
+        lambda ctx, t: f"/api/teams/{t.pk}",
+        target="team",
+        openapi=("get", "/api/teams/{team_id}"),
+        check=tm.check_api_team,
+    ),
+    "api:team_create": Endpoint(
+        "api:team_create",
+        "post",
+        scoped(
+            tm.TEAM_FORM_ROLES, ok=201, denied_roles=CLUE_ROLES - tm.TEAM_FORM_ROLES
+        ),
+        lambda ctx, t: f"/api/clues/{t.pk}/teams",
+        data=tm.api_team_body,
+        json_body=True,
+        target="clue",
+        openapi=("post", "/api/clues/{clue_id}/teams"),
+        check=tm.check_team_formed,
+    ),
+    "api:team_log_create": Endpoint(
+        "api:team_log_create",
+        "post",
+        scoped(frozenset(), denied_roles=CLUE_ROLES),
+        lambda ctx, t: f"/api/teams/{t.pk}/log",
+        data=tm.log_body,
+        json_body=True,
+        target="team",
+        openapi=("post", "/api/teams/{team_id}/log"),
+    ),
+    "api:team_log_create[member]": Endpoint(
+        "api:team_log_create",
+        "post",
+        in_reach(tm.SEAT_ROLES, ok=201),
+        lambda ctx, t: f"/api/teams/{t.pk}/log",
+        data=tm.log_body,
+        json_body=True,
+        target="team_seat",
+        openapi=("post", "/api/teams/{team_id}/log"),
+        check=tm.check_log_written,
+    ),
+    # -- matrix: integrity --
+    "clues:outcome_record": Endpoint(
+        "clues:outcome_record",
+        "post",
+        in_reach(im.RECORD_ROLES, ok=302),
+        _url("clues:outcome_record", pk_of),
+        target="outcome_case",
+        data=im.matrix_outcome_body,
+        check=im.matrix_check_outcome,
+    ),
+    "clues:outcome_correct": Endpoint(
+        "clues:outcome_correct",
+        "post",
+        in_reach(im.RECORD_ROLES, ok=302),
+        lambda ctx, t: reverse("clues:outcome_correct", args=[t.clue_id, t.pk]),
+        target="outcome",
+        data=im.matrix_correct_body,
+        check=im.matrix_check_outcome,
+    ),
+    "clues:case_report": Endpoint(
+        "clues:case_report",
+        "post",
+        in_reach(im.RECORD_ROLES, ok=302),
+        _url("clues:case_report", pk_of),
+        target="outcome_case",
+        data=lambda ctx, t: {"title": "矩阵测试剖析报告", "body": "发案原因"},
+        check=im.matrix_check_report,
+    ),
+    "api:clue_outcome_list": Endpoint(
+        "api:clue_outcome_list",
+        "get",
+        in_reach(CLUE_ROLES),
+        lambda ctx, t: f"/api/clues/{t.pk}/outcomes",
+        target="outcome_case",
+        openapi=("get", "/api/clues/{clue_id}/outcomes"),
+    ),
+    "api:clue_outcome_create": Endpoint(
+        "api:clue_outcome_create",
+        "post",
+        in_reach(im.RECORD_ROLES, ok=201),
+        lambda ctx, t: f"/api/clues/{t.pk}/outcomes",
+        data=im.matrix_api_outcome_body,
+        json_body=True,
+        target="outcome_case",
+        openapi=("post", "/api/clues/{clue_id}/outcomes"),
+        check=im.matrix_check_outcome,
+    ),
+    "api:person_sanctions": Endpoint(
+        "api:person_sanctions",
+        "get",
+        person_scoped(CLUE_ROLES),
+        lambda ctx, t: f"/api/persons/{t.pk}/sanctions",
+        target="person",
+        openapi=("get", "/api/persons/{person_id}/sanctions"),
+    ),
+    "clues:integrity_batches": Endpoint(
+        "clues:integrity_batches",
+        "get",
+        only(im.BATCH_ROLES),
+        _url("clues:integrity_batches"),
+    ),
+    "clues:integrity_new": Endpoint(
+        "clues:integrity_new",
+        "get",
+        only({Role.PARTNER_LIAISON}),
+        _url("clues:integrity_new"),
+    ),
+    "clues:integrity_new[post]": Endpoint(
+        "clues:integrity_new",
+        "post",
+        only({Role.PARTNER_LIAISON}, ok=302),
+        _url("clues:integrity_new"),
+        data=im.matrix_new_batch_body,
+        check=im.matrix_check_batch,
+    ),
+    "clues:integrity_batch": Endpoint(
+        "clues:integrity_batch",
+        "get",
+        in_reach(im.BATCH_ROLES),
+        _url("clues:integrity_batch", pk_of),
+        target="integrity_batch",
+    ),
+    "clues:integrity_batch?export=xlsx": Endpoint(
+        "clues:integrity_batch",
+        "get",
+        in_reach(im.REPLY_ROLES),
+        _url("clues:integrity_batch", pk_of, query="?export=xlsx"),
+        target="integrity_batch",
+        export=True,
+        check=im.matrix_check_reply_export,
+    ),
+    "clues:integrity_batch?export=xlsx[replied]": Endpoint(
+        "clues:integrity_batch",
+        "get",
+        in_reach(im.BATCH_ROLES),
+        _url("clues:integrity_batch", pk_of, query="?export=xlsx"),
+        target="integrity_reply",
+        export=True,
+        check=im.matrix_check_reply_export,
+    ),
+    "clues:integrity_confirm": Endpoint(
+        "clues:integrity_confirm",
+        "post",
+        in_reach(im.REPLY_ROLES, ok=302),
+        _url("clues:integrity_confirm", pk_of),
+        target="integrity_batch",
+        check=im.matrix_check_confirmed,
+    ),
+    "api:integrity_batch_list": Endpoint(
+        "api:integrity_batch_list",
+        "get",
+        only(im.BATCH_ROLES),
+        lambda ctx, t: "/api/integrity-batches",
+        openapi=("get", "/api/integrity-batches"),
+    ),
+    "api:integrity_batch_create": Endpoint(
+        "api:integrity_batch_create",
+        "post",
+        only({Role.PARTNER_LIAISON}, ok=201),
+        lambda ctx, t: "/api/integrity-batches",
+        data=im.matrix_api_batch_body,
+        json_body=True,
+        openapi=("post", "/api/integrity-batches"),
+        check=im.matrix_check_batch,
+    ),
+    "api:integrity_batch_detail": Endpoint(
+        "api:integrity_batch_detail",
+        "get",
+        in_reach(im.BATCH_ROLES),
+        lambda ctx, t: f"/api/integrity-batches/{t.pk}",
+        target="integrity_batch",
+        openapi=("get", "/api/integrity-batches/{batch_id}"),
+    ),
+    "api:integrity_batch_confirm": Endpoint(
+        "api:integrity_batch_confirm",
+        "post",
+        in_reach(im.REPLY_ROLES),
+        lambda ctx, t: f"/api/integrity-batches/{t.pk}/confirm",
+        data=lambda ctx, t: {"overrides": []},
+        json_body=True,
+        target="integrity_batch",
+        openapi=("post", "/api/integrity-batches/{batch_id}/confirm"),
+        check=im.matrix_check_confirmed,
+    ),
+    # -- matrix: attachments --
+    "clues:clue_attachment_add": Endpoint(
+        "clues:clue_attachment_add",
+        "post",
+        in_reach(CLUE_ROLES, ok=302),
+        _url("clues:clue_attachment_add", pk_of),
+        target="clue",
+        data=tm.upload_body,
+        check=tm.check_uploaded,
+    ),
+    "clues:petition_attachment_add": Endpoint(
+        "clues:petition_attachment_add",
+        "post",
+        scoped(
+            {Role.PETITION_CLERK},
+            ok=302,
+            denied_roles=PETITION_ROLES - {Role.PETITION_CLERK},
+        ),
+        _url("clues:petition_attachment_add", pk_of),
+        target="petition",
+        data=tm.upload_body,
+        check=tm.check_uploaded,
+    ),
+    "clues:attachment[clue]": Endpoint(
+        "clues:attachment",
+        "get",
+        in_reach(CLUE_ROLES),
+        _url("clues:attachment", pk_of),
+        target="clue_attachment",
+        export=True,
+        check=tm.check_download,
+    ),
+    "clues:attachment[petition]": Endpoint(
+        "clues:attachment",
+        "get",
+        in_reach(PETITION_ROLES),
+        _url("clues:attachment", pk_of),
+        target="petition_attachment",
+        export=True,
+        check=tm.check_download,
+    ),
     "api:clues": Endpoint(
         "api:clues",
         "get",
-        only(CLUE_ROLES),
+        only(LEDGER_ROLES),
         lambda ctx, t: "/api/clues",
         openapi=("get", "/api/clues"),
     ),
@@ -855,6 +1470,51 @@ def _petition_in(world, county: str):
     )
 
 
+def _transfer_target(world, kind: str, scope):
+    """A transfer in reach: for ``transfer``, 中原区 sends a clue to 金水区纪委监委
+    (county a receives); for ``transfer_partner``, 金水区 sends one to its 人民检察院
+    (county a sends, the liaison receives). Out of reach: a transfer inside 中原区."""
+    import datetime as dt
+
+    from xietong.clues.services import transfer_send
+
+    partner = kind == "transfer_partner"
+    county = "a" if partner and scope == "in" else "b"
+    if scope == "in" and not partner:
+        to_unit = world.units["a_commission"]
+    else:
+        to_unit = world.units[f"{county}_procuratorate"]
+    return transfer_send(
+        actor=account(world.units[f"{county}_case_management"], Role.CASE_MANAGER),
+        clue=_clue_in(world, county),
+        to_unit=to_unit,
+        kind="transfer",
+        reason="矩阵测试：按管理权限移送",
+        feedback_workdays=10,
+        today=dt.date(2026, 3, 3),
+    )
+
+
+def _transfer_made(ctx):
+    from xietong.clues.models import Transfer
+
+    assert Transfer.objects.filter(
+        to_unit=ctx.world.units["a_town_commission"], sent_by=ctx.user
+    ).exists()
+
+
+def _transfer_now(ctx, status):
+    from xietong.clues.models import Transfer
+
+    assert Transfer.objects.get(decided_by=ctx.user).status == status
+
+
+def _transfer_noted(ctx):
+    from xietong.clues.models import TransferNote
+
+    assert TransferNote.objects.filter(kind="reminder", created_by=ctx.user).exists()
+
+
 def _target(ep: Endpoint, ctx: Ctx, scope):
     world = ctx.world
     if ep.target is None:
@@ -863,6 +1523,26 @@ def _target(ep: Endpoint, ctx: Ctx, scope):
         return _clue_in(world, "a" if scope == "in" else "b")
     if ep.target == "petition":
         return _petition_in(world, "a" if scope == "in" else "b")
+    # -- targets: transfers --
+    if ep.target in ("transfer", "transfer_partner"):
+        return _transfer_target(world, ep.target, scope)
+    # -- targets: disposal --
+    if ep.target in (
+        "disposal",
+        "disposal_inquiry",
+        "disposal_verification",
+        "disposal_replied",
+    ):
+        return dm.matrix_target(ep.target, world, scope)
+    # -- targets: teams --
+    if ep.target in ("team", "team_seat"):
+        return tm.target(ep.target, ctx, scope)
+    # -- targets: integrity --
+    if ep.target in ("outcome_case", "outcome", "integrity_batch", "integrity_reply"):
+        return im.matrix_target(ep.target, world, scope)
+    # -- targets: attachments --
+    if ep.target in ("clue_attachment", "petition_attachment"):
+        return tm.target(ep.target, ctx, scope)
     if ep.target == "person":
         return world.persons[IN_PERSON if scope == "in" else OUT_PERSON]
     if ep.target == "account":

@@ -53,6 +53,30 @@ def test_numbers_run_per_commission_and_year_without_gaps(world, registrar):
     )
 
 
+def test_numbers_stay_apart_when_region_names_share_a_stem(world):
+    """安阳市 and 安阳县 both shorten to 安阳; two 鼓楼区 share even the full name."""
+    from xietong.clues.services import clue_number
+    from xietong.org.models import Unit
+    from xietong.org.services import region_create
+
+    city = region_create(actor=None, code="410500", name="安阳市")
+    county = region_create(actor=None, code="410522", name="安阳县")
+    region_create(actor=None, code="410200", name="开封市")
+    region_create(actor=None, code="410300", name="洛阳市")
+    gulou_k = region_create(actor=None, code="410204", name="鼓楼区")
+    region_create(actor=None, code="410399", name="鼓楼区")
+    numbers = {
+        clue_number(Unit(region=r), 2026, 1)
+        for r in (city, county, gulou_k, world.regions["a"])
+    }
+    assert numbers == {
+        "安阳市纪线〔2026〕00001号",
+        "安阳县纪线〔2026〕00001号",
+        "开封鼓楼区纪线〔2026〕00001号",
+        "金水纪线〔2026〕00001号",
+    }
+
+
 def test_a_refused_registration_takes_no_number(world, registrar):
     person = world.persons["a_edu_head"]
     _register(registrar, person)

@@ -187,7 +187,10 @@ def test_every_role_has_an_account_that_can_log_in():
         for role in Role:
             assert f"{prefix}_{role.value}" in usernames
     assert "zhen_handler" in usernames
-    assert len(accounts) == 3 * len(Role) + 1
+    assert len(accounts) == 3 * len(Role) + 2
+    org_liaison = User.objects.get(username="xian_zuzhibu")
+    assert org_liaison.unit.partner_kind == "organisation"
+    assert org_liaison.unit.region.code == "410105"
     for account in accounts:
         user = authenticate(
             None, username=account.username, password=demo.DEMO_PASSWORD

@@ -20,6 +20,8 @@ class User(AbstractUser):
     )
     failed_logins = models.PositiveIntegerField("连续登录失败次数", default=0)
     locked_until = models.DateTimeField("锁定至", null=True, blank=True)
+    # 委主要负责人 (书记): approves talks or letters to a lower-level 一把手.
+    is_main_leader = models.BooleanField("主要负责人", default=False)
 
     class Meta:
         verbose_name = "账号"

@@ -277,9 +277,19 @@ def require(allowed: bool) -> None:
         raise NotFound()
 
 
-# --- clues (issue 3: registration slice) ---------------------------------------------------
+# --- clues -----------------------------------------------------------------------------------
+#
+# A clue is seen by the commission that registered or owns it (its offices: 委领导, 部门负责人,
+# 承办人, 案管), by a unit it was transferred to while that transfer stands (not once returned)
+# and by the unit that sent it, and by the members of a joint team formed on it — nothing else.
 
 CLUE_VIEW_ROLES = frozenset({Role.LEADER, Role.HEAD, Role.HANDLER, Role.CASE_MANAGER})
+# Partner bodies (检察院、组织部…) take part through their liaison.
+TRANSFER_ROLES = CLUE_VIEW_ROLES | {Role.PARTNER_LIAISON}
+TRANSFER_SEND_ROLES = frozenset({Role.LEADER, Role.HEAD, Role.CASE_MANAGER})
+DISPOSAL_DRAFT_ROLES = frozenset({Role.HEAD, Role.HANDLER})
+DISPOSAL_APPROVE_ROLES = frozenset({Role.LEADER})
+TEAM_FORM_ROLES = frozenset({Role.LEADER, Role.HEAD, Role.CASE_MANAGER})
 
 
 def can_register_clue(user) -> bool:
@@ -299,8 +309,7 @@ def can_register_petition(user) -> bool:
 
 
 def clue_units(user) -> QuerySet:
-    """Units whose clues ``user`` may see: their own commission and its offices only —
-    nothing of other units by default (transfers and joint teams add to this later)."""
+    """Units whose clues ``user`` may see as their own: their commission and its offices."""
     if not _has_any(user, CLUE_VIEW_ROLES) or is_admin(user):
         return Unit.objects.none()
     root = supervising_root(user.unit)
@@ -309,11 +318,258 @@ def clue_units(user) -> QuerySet:
     return Unit.objects.filter(path__startswith=root.path)
 
 
+def transfer_units(user) -> QuerySet:
+    """Units on whose behalf ``user`` sends, receives and answers transfers: their
+    commission and its offices; a partner liaison, their own unit."""
+    if is_admin(user):
+        return Unit.objects.none()
+    if _has_any(user, CLUE_VIEW_ROLES):
+        return clue_units(user)
+    if _has_any(user, {Role.PARTNER_LIAISON}) and user.unit_id:
+        return Unit.objects.filter(pk=user.unit_id)
+    return Unit.objects.none()
+
+
 def scope_clues(user, qs: QuerySet) -> QuerySet:
     """Clues ``user`` may see (list scoping)."""
-    units = clue_units(user).values("pk")
-    return qs.filter(Q(owner_unit__in=units) | Q(registering_unit__in=units))
+    from xietong.clues.models import JointTeamMember, Transfer
 
+    if is_admin(user) or not getattr(user, "is_authenticated", False):
+        return qs.none()
+    own = clue_units(user).values("pk")
+    mine = transfer_units(user).values("pk")
+    received = Transfer.objects.filter(
+        to_unit__in=mine, status__in=("sent", "accepted", "fed_back")
+    ).values("clue_id")
+    sent = Transfer.objects.filter(from_unit__in=mine).values("clue_id")
+    seats = JointTeamMember.objects.filter(user=user, team__is_active=True).values(
+        "team__clue_id"
+    )
+    return qs.filter(
+        Q(owner_unit__in=own)
+        | Q(registering_unit__in=own)
+        | Q(pk__in=received)
+        | Q(pk__in=sent)
+        | Q(pk__in=seats)
+    )
+
+
+def sees_clue_ledger(user) -> bool:
+    """Whether the user has a clue ledger at all (own clues, transfers or a team seat)."""
+    from xietong.clues.models import JointTeamMember
+
+    if is_admin(user):
+        return False
+    return (
+        transfer_units(user).exists()
+        or JointTeamMember.objects.filter(user=user, team__is_active=True).exists()
+    )
+
+
+def handles_clue(user, clue) -> bool:
+    """The clue is owned by the user's commission (the competent, handling side)."""
+    return clue_units(user).filter(pk=clue.owner_unit_id).exists()
+
+
+def can_transfer_clue(user, clue) -> bool:
+    """案管, 部门负责人 or 委领导 of the owning commission send a clue on."""
+    return _has_any(user, TRANSFER_SEND_ROLES) and handles_clue(user, clue)
+
+
+def is_transfer_receiver(user, transfer) -> bool:
+    """The user acts for the receiving unit of ``transfer``."""
+    return (
+        _has_any(user, TRANSFER_ROLES - {Role.HANDLER})
+        and transfer_units(user).filter(pk=transfer.to_unit_id).exists()
+    )
+
+
+def is_transfer_sender(user, transfer) -> bool:
+    """The user acts for the sending unit of ``transfer``."""
+    return (
+        _has_any(user, TRANSFER_SEND_ROLES)
+        and transfer_units(user).filter(pk=transfer.from_unit_id).exists()
+    )
+
+
+def can_feed_back(user, transfer) -> bool:
+    """Receivers (承办人 too) report progress and disposal results to the sender."""
+    return _has_any(user, TRANSFER_ROLES) and (
+        transfer_units(user).filter(pk=transfer.to_unit_id).exists()
+    )
+
+
+def can_draft_disposal(user, clue) -> bool:
+    """承办人 and 部门负责人 of the handling commission draft the 拟办意见."""
+    return _has_any(user, DISPOSAL_DRAFT_ROLES) and handles_clue(user, clue)
+
+
+def can_approve_disposal(user, disposal) -> bool:
+    """委领导 of the handling commission approve; talks or letters to a lower-level 一把手
+    need the commission's main leader (主要负责人)."""
+    if not (_has_any(user, DISPOSAL_APPROVE_ROLES) and handles_clue(user, disposal.clue)):
+        return False
+    return user.is_main_leader or not disposal.needs_main_leader
+
+
+def can_record_disposal(user, clue) -> bool:
+    """承办人 and 部门负责人 of the handling commission record replies, reports and
+    outcomes; joint-team members record them for the team's matter."""
+    from xietong.clues.models import JointTeamMember
+
+    if _has_any(user, DISPOSAL_DRAFT_ROLES) and handles_clue(user, clue):
+        return True
+    return JointTeamMember.objects.filter(
+        user=user, team__clue=clue, team__is_active=True
+    ).exists()
+
+
+def can_form_team(user, clue) -> bool:
+    """委领导, 部门负责人 or 案管 of the handling commission form a joint team."""
+    return _has_any(user, TEAM_FORM_ROLES) and handles_clue(user, clue)
+
+
+def is_team_member(user, team) -> bool:
+    return team.is_active and team.members.filter(user=user).exists()
+
+
+def can_view_outcomes(user, person) -> bool:
+    """Sanctions and outcomes on a person's archive: commission staff with the person in
+    reach (组织部 learns them through an integrity opinion)."""
+    return (
+        _has_any(user, CLUE_VIEW_ROLES)
+        and not is_admin(user)
+        and can_view_person(user, person)
+    )
+
+
+# --- 党风廉政意见回复 ------------------------------------------------------------------------
+
+INTEGRITY_REPLY_ROLES = frozenset({Role.LEADER, Role.CASE_MANAGER})
+
+
+def can_request_integrity(user) -> bool:
+    """A partner liaison (组织部…) asks the commission for integrity opinions."""
+    return (
+        _has_any(user, {Role.PARTNER_LIAISON})
+        and not is_admin(user)
+        and user.unit is not None
+        and user.unit.kind == UnitKind.PARTNER
+    )
+
+
+def can_reply_integrity(user, batch) -> bool:
+    """案管 or 委领导 of the asked commission confirm the reply."""
+    return (
+        _has_any(user, INTEGRITY_REPLY_ROLES)
+        and clue_units(user).filter(pk=batch.commission_id).exists()
+    )
+
+
+def scope_integrity_batches(user, qs: QuerySet) -> QuerySet:
+    """Batches a user may see: those their unit asked, or those asked of their commission."""
+    if is_admin(user):
+        return qs.none()
+    q = Q(pk__in=[])
+    if can_request_integrity(user):
+        q |= Q(requesting_unit_id=user.unit_id)
+    if _has_any(user, INTEGRITY_REPLY_ROLES):
+        q |= Q(commission__in=clue_units(user).values("pk"))
+    return qs.filter(q)
+
+
+def can_manage_team(user, team) -> bool:
+    """A 组长 of the active team, or whoever may form teams on its clue, adds and removes
+    members and disbands it."""
+    if not team.is_active or is_admin(user):
+        return False
+    return (
+        can_form_team(user, team.clue)
+        or team.members.filter(user=user, is_lead=True).exists()
+    )
+
+
+def can_add_clue_attachment(user, clue) -> bool:
+    """Staff of the handling commission and members of an active team on the clue attach
+    files to it."""
+    from xietong.clues.models import JointTeamMember
+
+    if is_admin(user):
+        return False
+    return handles_clue(user, clue) or (
+        JointTeamMember.objects.filter(
+            user=user, team__clue=clue, team__is_active=True
+        ).exists()
+    )
+
+
+def can_add_petition_attachment(user, petition) -> bool:
+    """信访 clerks of the receiving commission attach files to a petition."""
+    from xietong.clues.models import Petition
+
+    return can_register_petition(user) and (
+        scope_petitions(user, Petition.objects.filter(pk=petition.pk)).exists()
+    )
+
+
+def scope_attachments(user, qs: QuerySet) -> QuerySet:
+    """Attachments of the clues and petitions ``user`` may see."""
+    from xietong.clues.models import Clue, Petition
+
+    if is_admin(user) or not getattr(user, "is_authenticated", False):
+        return qs.none()
+    clues = scope_clues(user, Clue.objects.all()).values("pk")
+    petitions = scope_petitions(user, Petition.objects.all()).values("pk")
+    return qs.filter(Q(clue__in=clues) | Q(petition__in=petitions))
+
+
+def transfer_receiving_units(user) -> QuerySet:
+    """Units for which ``user`` accepts or returns transfers (承办人 only feed back)."""
+    if not _has_any(user, TRANSFER_ROLES - {Role.HANDLER}):
+        return Unit.objects.none()
+    return transfer_units(user)
+
+
+def transfer_sending_units(user) -> QuerySet:
+    """Units on whose behalf ``user`` sends transfers and reminders (催办)."""
+    if not _has_any(user, TRANSFER_SEND_ROLES):
+        return Unit.objects.none()
+    return transfer_units(user)
+
+
+def sees_integrity_batches(user) -> bool:
+    """The 党风廉政意见 list: partner liaisons who ask, 案管 and 委领导 who reply."""
+    if is_admin(user):
+        return False
+    return can_request_integrity(user) or (
+        _has_any(user, INTEGRITY_REPLY_ROLES) and clue_units(user).exists()
+    )
+
+
+def can_export_integrity(user, batch) -> bool:
+    """The commission exports the reply at any time; the asking unit once confirmed."""
+    if can_reply_integrity(user, batch):
+        return True
+    return (
+        batch.is_confirmed
+        and can_request_integrity(user)
+        and user.unit_id == batch.requesting_unit_id
+    )
+
+
+def scope_approvable_disposals(user, qs: QuerySet) -> QuerySet:
+    """Pending opinions ``user`` may decide (as :func:`can_approve_disposal`, as a filter)."""
+    if is_admin(user) or not _has_any(user, DISPOSAL_APPROVE_ROLES):
+        return qs.none()
+    qs = qs.filter(clue__owner_unit__in=clue_units(user).values("pk"))
+    return qs if user.is_main_leader else qs.filter(needs_main_leader=False)
+
+
+def disposal_drafting_units(user) -> QuerySet:
+    """Units whose clues ``user`` drafts opinions for (as :func:`can_draft_disposal`)."""
+    if not _has_any(user, DISPOSAL_DRAFT_ROLES):
+        return Unit.objects.none()
+    return clue_units(user)
 
 PETITION_VIEW_ROLES = frozenset({Role.PETITION_CLERK, Role.CASE_MANAGER, Role.LEADER})
 

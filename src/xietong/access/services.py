@@ -176,6 +176,31 @@ def role_revoke(*, actor, user: User, role: str) -> None:
 
 
 @transaction.atomic
+def account_set_main_leader(*, actor, user: User, main: bool) -> User:
+    """Mark a 委领导 as the commission's main leader (书记), who alone approves talks or
+    letters to a lower-level 一把手 (安全保密管理员 decides, like roles)."""
+    if actor is not None:
+        _require(policies.can_manage_roles(actor))
+        _require_account(actor, user)
+    if main and Role.LEADER not in set(
+        RoleAssignment.objects.filter(user=user).values_list("role", flat=True)
+    ):
+        raise ValidationError(
+            "只有具有“委领导”角色的账号才能设为主要负责人。",
+            fields={"is_main_leader": "须为委领导"},
+        )
+    user.is_main_leader = main
+    user.save(update_fields=["is_main_leader"])
+    audit_record(
+        actor=actor,
+        action=Action.GRANT if main else Action.REVOKE,
+        obj=user,
+        summary={"主要负责人": "是" if main else "否"},
+    )
+    return user
+
+
+@transaction.atomic
 def grant_add(*, actor, user: User, grant: str) -> SensitiveGrant:
     """Grant access to a kind of sensitive field (安全保密管理员); never to the 三员."""
     if actor is not None:

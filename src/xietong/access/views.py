@@ -161,6 +161,7 @@ def account(request, pk):
             "password_form": PasswordForm(),
             "can_accounts": policies.can_manage_accounts(request.user),
             "can_roles": policies.can_manage_roles(request.user),
+            "is_leader": Role.LEADER in target.role_set,
             "locked": bool(
                 target.locked_until and target.locked_until > timezone.now()
             ),
@@ -193,6 +194,12 @@ def account_action(request, pk, action):
                 actor=user, user=target, grant=request.POST.get("grant", "")
             )
             messages.success(request, "已撤销授权")
+        elif action in ("main-leader-on", "main-leader-off"):
+            main = action == "main-leader-on"
+            services.account_set_main_leader(actor=user, user=target, main=main)
+            messages.success(
+                request, "已设为主要负责人" if main else "已取消主要负责人"
+            )
         elif action == "unlock":
             services.account_unlock(actor=user, user=target)
             messages.success(request, "已解除锁定")

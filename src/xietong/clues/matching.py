@@ -7,7 +7,8 @@ Pipeline for the text part::
 
     原文 ──normalize──▶ 规范文本 (NFKC, 全角→半角, 去标点, 数字规范化, 同义词归一)
          ──shingles──▶  2/3 字片段集合 (套话作分隔符；领域通用词低权重)
-         ──signature_keys──▶ LSH 键 (MinHash 分带, blake2b) → 候选召回（等值索引）
+         ──signature_keys──▶ 索引键 (内容片段的 blake2b 键，最多 48 个：取最小者)
+         ──lookup_keys──▶   查询键 (最多 64 个) 命中他条线索存下的键 → 候选（等值索引）
          ──text_similarity──▶ 0..1 (max(加权 Jaccard, 加权包含度×饱和系数))
 
 The normalised text keeps a map back to the original characters, so
@@ -37,8 +38,10 @@ __all__ = [
     "score_pair",
     "rank_related",
     "LIST_THRESHOLD",
-    "SIGNATURE_BANDS",
-    "SIGNATURE_ROWS",
+    "lookup_keys",
+    "key_of",
+    "SIGNATURE_KEYS",
+    "LOOKUP_KEYS",
 ]
 
 DATA_DIR = Path(__file__).with_name("data")
@@ -66,9 +69,11 @@ W_ATTACHMENT = 0.85
 #: Multiplier on text evidence when both clues name people, none in common, and neither
 #: text mentions the other's people (same kind of matter, different person/place).
 DIFFERENT_PERSON_FACTOR = 0.7
-#: LSH parameters: 32 bands × 1 row of MinHash over content shingles.
-SIGNATURE_BANDS = 32
-SIGNATURE_ROWS = 1
+#: Text index: a clue stores at most this many of its content shingles (all of them in a
+#: usual clue; a bottom-k sample of a long one) …
+SIGNATURE_KEYS = 48
+#: … and a query looks up at most this many of its own.
+LOOKUP_KEYS = 64
 
 SEP = "\x00"  # clause / stopword boundary inside the analysed text
 
@@ -86,6 +91,32 @@ def _read_lines(name: str) -> list[str]:
     return out
 
 
+def _trie_regex(words: Iterable[str]) -> re.Pattern:
+    """One regex matching the longest of ``words`` at each position, like the alternation
+    sorted longest first, but branching on each character instead of trying every word
+    (a few hundred words: several times faster)."""
+    trie: dict = {}
+    for w in words:
+        node = trie
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = True
+
+    def build(node: dict) -> str:
+        ends = "" in node
+        branches = [
+            re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch
+        ]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if ends:  # the word may end here: try the longer ones first (greedy)
+            body = f"(?:{body})?"
+        return body
+
+    return re.compile(build(trie))
+
+
 @functools.lru_cache(maxsize=1)
 def _synonyms() -> tuple[dict[str, str], re.Pattern | None]:
     mapping: dict[str, str] = {}
@@ -96,9 +127,7 @@ def _synonyms() -> tuple[dict[str, str], re.Pattern | None]:
             variant = unicodedata.normalize("NFKC", variant).lower()
             if variant:
                 mapping.setdefault(variant, canon)
-    alts = sorted(mapping, key=lambda v: (-len(v), v))
-    pattern = re.compile("|".join(re.escape(v) for v in alts)) if alts else None
-    return mapping, pattern
+    return mapping, (_trie_regex(mapping) if mapping else None)
 
 
 @functools.lru_cache(maxsize=1)
@@ -123,15 +152,7 @@ def _word_lists() -> tuple[frozenset[str], frozenset[str], re.Pattern, re.Patter
     generic = canon(sections["generic"]) | frozenset(mapping.values())
     # protected words are matched too (and left alone) so that 一把手 is not cut at 把
     protected = (generic | frozenset(mapping)) - stop
-    stop_re = re.compile(
-        "|".join(
-            re.escape(w) for w in sorted(stop | protected, key=lambda w: (-len(w), w))
-        )
-    )
-    gen_re = re.compile(
-        "|".join(re.escape(w) for w in sorted(generic, key=lambda w: (-len(w), w)))
-    )
-    return stop, generic, stop_re, gen_re
+    return stop, generic, _trie_regex(stop | protected), _trie_regex(generic)
 
 
 # --------------------------------------------------------------------------------------
@@ -326,16 +347,99 @@ def _analyse_raw(text: str, split_stop: bool = True) -> _Analysed:
     return _Analysed("".join(c2), tuple(s2), tuple(e2))
 
 
-@functools.lru_cache(maxsize=8192)
+@functools.lru_cache(maxsize=2048)
 def _analyse(text: str) -> _Analysed:
     return _analyse_raw(text, split_stop=True)
 
 
+# The same text as ``_analyse_raw(...).text`` without the map back to the original (which
+# only highlighting needs): whole-string regex passes, several times faster. A test holds
+# the two equal.
+
+
+def _fold_char(ch: str) -> str:
+    out = []
+    for c in unicodedata.normalize("NFKC", ch).lower():
+        if c in "×*＊":
+            out.append("×")
+        elif c == "." or c.isalnum() or "\u4e00" <= c <= "\u9fff":
+            out.append(c)
+        else:
+            out.append(SEP)
+    return "".join(out)
+
+
+class _FoldTable(dict):
+    """``str.translate`` table folding each character on first sight."""
+
+    def __missing__(self, code: int) -> str:
+        folded = _fold_char(chr(code))
+        if len(self) < 200_000:
+            self[code] = folded
+        return folded
+
+
+_FOLD = _FoldTable()
+_SEP_RUN = re.compile(SEP + "+")
+
+
+def _dots(s: str, *, between_digits: bool) -> str:
+    """A "." stays only after a digit (and, with ``between_digits``, before one too)."""
+    out = list(s)
+    n = len(out)
+    for k, c in enumerate(s):
+        if c != ".":
+            continue
+        keep = k > 0 and s[k - 1].isdigit()
+        if between_digits:
+            keep = keep and k < n - 1 and s[k + 1].isdigit()
+        if not keep:
+            out[k] = SEP
+    return "".join(out)
+
+
+def _number_sub(m: re.Match) -> str:
+    repl = _number_repl(m)
+    return m.group(0) if repl is None else repl
+
+
+@functools.lru_cache(maxsize=16384)
+def _canon_base(text: str) -> str:
+    """Everything but the boilerplate split: what ``normalize`` and the analysis share."""
+    s = (text or "").translate(_FOLD)
+    if "." in s:
+        s = _dots(s, between_digits=False)
+    s = _SEP_RUN.sub(SEP, s)
+    s = _ANON_RE.sub("某", s)
+    s = _NUM_RE.sub(_number_sub, s)
+    mapping, syn_re = _synonyms()
+    if syn_re is not None:
+        s = syn_re.sub(lambda m: mapping[m.group(0)], s)
+    if "." in s:
+        s = _dots(s, between_digits=True)
+    return s
+
+
+def _canon_text(text: str, split_stop: bool) -> str:
+    s = _canon_base(text)
+    if split_stop:
+        stop, _, stop_re, _ = _word_lists()
+        s = stop_re.sub(lambda m: SEP if m.group(0) in stop else m.group(0), s)
+    return _SEP_RUN.sub(SEP, s).strip(SEP)
+
+
+@functools.lru_cache(maxsize=16384)
+def _analysed_text(text: str) -> str:
+    """``_analyse(text).text``, fast."""
+    return _canon_text(text, split_stop=True)
+
+
+@functools.lru_cache(maxsize=16384)
 def normalize(text: str) -> str:
     """Canonical form used for comparison: NFKC, lower-case, no punctuation or spaces,
     Chinese numbers as digits (二十万元 → 20万), synonyms mapped to canonical terms.
     Boilerplate words (举报, 反映 …) are kept; they are only dropped when shingling."""
-    return _analyse_raw(text, split_stop=False).text.replace(SEP, "")
+    return _canon_base(text).replace(SEP, "")
 
 
 # --------------------------------------------------------------------------------------
@@ -349,32 +453,52 @@ class _Profile:
         str, float
     ]  # shingle → default weight (1.0 content, GENERIC_WEIGHT generic)
     content: frozenset[str]  # shingles with full weight (names, places, specifics)
+    total: float  # sum of the weights
 
 
-def _segments(an: _Analysed) -> list[str]:
-    return [s for s in an.text.split(SEP) if s]
+def _segments(text: str) -> list[str]:
+    return [s for s in _analysed_text(text).split(SEP) if s]
 
 
-@functools.lru_cache(maxsize=8192)
+@functools.lru_cache(maxsize=16384)
 def _profile(text: str) -> _Profile:
-    an = _analyse(text)
     _, generic, _, gen_re = _word_lists()
-    weights: dict[str, float] = {}
-    for seg in _segments(an):
-        covered = bytearray(len(seg))
-        for m in gen_re.finditer(seg):
-            for k in range(m.start(), m.end()):
-                covered[k] = 1
-        for n in (2, 3):
-            for i in range(len(seg) - n + 1):
-                g = seg[i : i + n]
-                w = GENERIC_WEIGHT if all(covered[i : i + n]) else 1.0
-                if weights.get(g, 0.0) < w:
-                    weights[g] = w
-        if len(seg) == 1 and seg not in generic:
-            weights.setdefault(seg, 0.5)
-    content = frozenset(g for g, w in weights.items() if w >= 1.0)
-    return _Profile(weights, content)
+    # Every 2- and 3-gram of every segment, in order; a gram weighs 1.0 if any of its
+    # occurrences is not wholly inside generic vocabulary, else GENERIC_WEIGHT. (Built
+    # with comprehensions: this runs for every candidate of every related check.)
+    order: list[str] = []
+    full: set[str] = set()
+    singles: list[str] = []
+    for seg in _segments(text):
+        n = len(seg)
+        if n == 1:
+            if seg not in generic:
+                order.append(seg)
+                singles.append(seg)
+            continue
+        g2 = [seg[i : i + 2] for i in range(n - 1)]
+        g3 = [seg[i : i + 3] for i in range(n - 2)]
+        order += g2
+        order += g3
+        spans = [m.span() for m in gen_re.finditer(seg)]
+        if not spans:
+            full.update(g2)
+            full.update(g3)
+            continue
+        cov = bytearray(n)
+        for a, b in spans:
+            cov[a:b] = b"\x01" * (b - a)
+        full.update(g for i, g in enumerate(g2) if not (cov[i] and cov[i + 1]))
+        full.update(
+            g for i, g in enumerate(g3) if not (cov[i] and cov[i + 1] and cov[i + 2])
+        )
+    weights = dict.fromkeys(order, GENERIC_WEIGHT)
+    for g in full:
+        weights[g] = 1.0
+    for g in singles:
+        if weights[g] == GENERIC_WEIGHT:
+            weights[g] = 0.5
+    return _Profile(weights, frozenset(full), sum(weights.values()))
 
 
 def shingles(text: str, n: int | Sequence[int] = 2) -> set[str]:
@@ -382,7 +506,7 @@ def shingles(text: str, n: int | Sequence[int] = 2) -> set[str]:
     words (举报, 反映, 问题, 存在 …). ``n`` may be an int or a sequence such as (2, 3)."""
     ns = (n,) if isinstance(n, int) else tuple(n)
     out: set[str] = set()
-    for seg in _segments(_analyse(text)):
+    for seg in _segments(text):
         for k in ns:
             for i in range(len(seg) - k + 1):
                 out.add(seg[i : i + k])
@@ -415,11 +539,16 @@ def text_similarity(a: str, b: str, idf: Mapping[str, float] | None = None) -> f
     is the factor for shingles not in the table (rare ones)."""
     if a == b:
         return 1.0 if _profile(a).weights else 0.0
-    wa, wb = _weights(a, idf), _weights(b, idf)
+    if idf:
+        wa, wb = _weights(a, idf), _weights(b, idf)
+        ta, tb = sum(wa.values()), sum(wb.values())
+    else:
+        pa, pb = _profile(a), _profile(b)
+        wa, wb, ta, tb = pa.weights, pb.weights, pa.total, pb.total
     if not wa or not wb:
         return 0.0
     if len(wa) > len(wb):
-        wa, wb = wb, wa
+        wa, wb, ta, tb = wb, wa, tb, ta
     inter = 0.0
     for g, w in wa.items():
         w2 = wb.get(g)
@@ -427,7 +556,6 @@ def text_similarity(a: str, b: str, idf: Mapping[str, float] | None = None) -> f
             inter += min(w, w2)
     if inter <= 0.0:
         return 0.0
-    ta, tb = sum(wa.values()), sum(wb.values())
     jac = inter / (ta + tb - inter)
     cont = inter / min(ta, tb)
     cont *= inter / (inter + CONTAINMENT_SATURATION)
@@ -449,8 +577,8 @@ def shared_phrases(a: str, b: str, min_len: int = 3) -> list[str]:
 def _shared(a: str, b: str, min_len: int) -> list[tuple[tuple[int, int], str]]:
     if min_len < 1:
         min_len = 1
-    an, bn = _analyse(a), _analyse(b)
-    x, y = an.text, bn.text
+    an = _analyse(a)  # with the map back to ``a``; ``b`` needs only its text
+    x, y = an.text, _analysed_text(b)
     if len(x) < min_len or len(y) < min_len:
         return []
     index: dict[str, list[int]] = {}
@@ -502,19 +630,6 @@ def _shared(a: str, b: str, min_len: int) -> list[tuple[tuple[int, int], str]]:
 # LSH signature keys
 # --------------------------------------------------------------------------------------
 
-_P61 = (1 << 61) - 1
-
-
-@functools.lru_cache(maxsize=8)
-def _perms(n: int) -> tuple[tuple[int, int], ...]:
-    out = []
-    for i in range(n):
-        d = hashlib.blake2b(f"xietong-minhash-{i}".encode(), digest_size=16).digest()
-        a = int.from_bytes(d[:8], "big") % (_P61 - 1) + 1
-        b = int.from_bytes(d[8:], "big") % _P61
-        out.append((a, b))
-    return tuple(out)
-
 
 def _h64(s: str) -> int:
     return int.from_bytes(
@@ -522,30 +637,35 @@ def _h64(s: str) -> int:
     )
 
 
-def signature_keys(
-    text: str, bands: int = SIGNATURE_BANDS, rows: int = SIGNATURE_ROWS
-) -> list[str]:
-    """Deterministic LSH keys (``"b07:1f3a…"``): MinHash over the content shingles (names,
-    places, specifics; generic vocabulary only if nothing else), ``bands`` × ``rows``.
-    Two clues are candidates when they share at least one key: store one row per key in
-    an indexed table and look candidates up with ``key IN (…)``."""
+@functools.lru_cache(maxsize=1 << 16)  # shingles repeat: most keys are computed once
+def _key(shingle: str) -> int:
+    """A shingle's index key: 63 bits of its hash, so it fits a signed BIGINT."""
+    return _h64(shingle) >> 1
+
+
+def key_of(shingle: str) -> int:
+    """The index key of one (normalised) shingle, e.g. a subject's name."""
+    return _key(shingle)
+
+
+@functools.lru_cache(maxsize=4096)
+def _content_keys(text: str) -> tuple[int, ...]:
     prof = _profile(text)
     base = prof.content or frozenset(prof.weights)
-    if not base:
-        return []
-    hs = [_h64(g) for g in sorted(base)]
-    keys = []
-    perms = _perms(bands * rows)
-    for band in range(bands):
-        mins = []
-        for r in range(rows):
-            a, b = perms[band * rows + r]
-            mins.append(min((a * h + b) % _P61 for h in hs))
-        digest = hashlib.blake2b(
-            ",".join(map(str, mins)).encode(), digest_size=8
-        ).hexdigest()
-        keys.append(f"b{band:02d}:{digest}")
-    return keys
+    return tuple(sorted(_key(g) for g in base))
+
+
+def signature_keys(text: str, limit: int = SIGNATURE_KEYS) -> list[int]:
+    """The keys a clue stores: its content shingles (names, places, specifics; generic
+    vocabulary only if nothing else), at most ``limit`` — the smallest keys, a bottom-k
+    sample, so that two long texts about one matter keep many of the same shingles."""
+    return list(_content_keys(text)[:limit])
+
+
+def lookup_keys(text: str, limit: int = LOOKUP_KEYS) -> list[int]:
+    """The keys to look up for ``text``: its content shingles, at most ``limit`` (the
+    smallest: those the other clue's sample most likely kept)."""
+    return list(_content_keys(text)[:limit])
 
 
 # --------------------------------------------------------------------------------------
@@ -560,6 +680,8 @@ class ClueFeatures:
     ``person_hashes``: keyed hashes of the subjects' 公民身份号码 (never the numbers).
     ``person_name_units``: (name, unit name) of each subject as reported.
     ``person_labels``: optional (hash, display name) pairs, for the reason text only.
+    ``attachment_hashes``: SHA-256 of the files on the clue and on its petition;
+    ``attachment_labels``: optional (hash, file name) pairs, for the reason text only.
     """
 
     number: str
@@ -569,6 +691,7 @@ class ClueFeatures:
     person_name_units: frozenset[tuple[str, str]] = frozenset()
     attachment_hashes: frozenset[str] = frozenset()
     person_labels: tuple[tuple[str, str], ...] = field(default=())
+    attachment_labels: tuple[tuple[str, str], ...] = field(default=())
 
 
 @dataclass
@@ -602,17 +725,36 @@ def _mentions(text: str, names: Iterable[str]) -> bool:
     return False
 
 
-def score_pair(
-    query: ClueFeatures,
-    candidate: ClueFeatures,
-    *,
-    idf: Mapping[str, float] | None = None,
-    threshold: float = LIST_THRESHOLD,
-) -> Match | None:
-    """Combine the signals by noisy-OR; ``None`` when below ``threshold``."""
+def _attachment_reason(
+    same: frozenset[str], query: ClueFeatures, candidate: ClueFeatures
+) -> str:
+    """附件相同（文件名：举报材料.pdf） — the file names as this clue has them."""
+    names: dict[str, str] = {}
+    for h, n in (*candidate.attachment_labels, *query.attachment_labels):
+        if h in same and n:
+            names[h] = n  # the query's own file name wins
+    shown = sorted(set(names.values()))
+    count = f"{len(same)}个" if len(same) > 1 else ""
+    if not shown:
+        return "附件相同" + (f"（{count}）" if count else "")
+    listed = "、".join(shown[:3]) + ("等" if len(shown) > 3 else "")
+    return f"附件相同（{count + '，' if count else ''}文件名：{listed}）"
+
+
+@dataclass(frozen=True)
+class _Similar:
+    """The 内容相似 reason, written out (with the shared phrases) only for a listed pair."""
+
+    sim: float
+
+
+def _score(
+    query: ClueFeatures, candidate: ClueFeatures, idf: Mapping[str, float] | None
+) -> tuple[float, list] | None:
+    """The combined score (noisy-OR of the signals) and the reasons; ``None`` if none."""
     if query.number == candidate.number:
         return None
-    reasons: list[str] = []
+    reasons: list = []
     signals: list[float] = []
 
     same_ids = query.person_hashes & candidate.person_hashes
@@ -644,9 +786,7 @@ def score_pair(
 
     same_att = query.attachment_hashes & candidate.attachment_hashes
     if same_att:
-        reasons.append(
-            "附件相同" + (f"（{len(same_att)}个）" if len(same_att) > 1 else "")
-        )
+        reasons.append(_attachment_reason(same_att, query, candidate))
         signals.append(W_ATTACHMENT)
 
     # a subject of one clue named in the other's text (joint accusations, unrecorded subjects)
@@ -670,11 +810,7 @@ def score_pair(
         if text_ev > 0:
             signals.append(text_ev)
         if text_ev >= 0.1:
-            phrases = shared_phrases(query.text, candidate.text)[:3]
-            r = f"内容相似（{sim:.2f}）"
-            if phrases:
-                r += "：共同表述" + "、".join(f"“{p}”" for p in phrases)
-            reasons.append(r)
+            reasons.append(_Similar(sim))
     if mentioned:
         reasons.append("文中提及：" + "、".join(mentioned))
         signals.append(W_MENTION)
@@ -684,10 +820,35 @@ def score_pair(
     miss = 1.0
     for s in signals:
         miss *= 1.0 - s
-    score = 1.0 - miss
-    if score < threshold:
+    return 1.0 - miss, reasons
+
+
+def _written(query: ClueFeatures, candidate: ClueFeatures, reasons: list) -> list[str]:
+    out = []
+    for r in reasons:
+        if isinstance(r, _Similar):
+            phrases = shared_phrases(query.text, candidate.text)[:3]
+            r = f"内容相似（{r.sim:.2f}）"
+            if phrases:
+                r += "：共同表述" + "、".join(f"“{p}”" for p in phrases)
+        out.append(r)
+    return out
+
+
+def score_pair(
+    query: ClueFeatures,
+    candidate: ClueFeatures,
+    *,
+    idf: Mapping[str, float] | None = None,
+    threshold: float = LIST_THRESHOLD,
+) -> Match | None:
+    """Combine the signals by noisy-OR; ``None`` when below ``threshold``."""
+    scored = _score(query, candidate, idf)
+    if scored is None or scored[0] < threshold:
         return None
-    return Match(candidate.number, round(score, 4), reasons)
+    return Match(
+        candidate.number, round(scored[0], 4), _written(query, candidate, scored[1])
+    )
 
 
 def rank_related(
@@ -698,11 +859,14 @@ def rank_related(
     idf: Mapping[str, float] | None = None,
     threshold: float = LIST_THRESHOLD,
 ) -> list[Match]:
-    """Related clues, best first (score desc, then number), at most ``limit``."""
-    out = []
+    """Related clues, best first (score desc, then number), at most ``limit``. The shared
+    phrases (the costly part of the reasons) are looked for in the listed ones only."""
+    kept = []
     for c in candidates:
-        m = score_pair(query, c, idf=idf, threshold=threshold)
-        if m is not None:
-            out.append(m)
-    out.sort(key=lambda m: (-m.score, m.number))
-    return out[:limit]
+        scored = _score(query, c, idf)
+        if scored is not None and scored[0] >= threshold:
+            kept.append((round(scored[0], 4), c, scored[1]))
+    kept.sort(key=lambda t: (-t[0], t[1].number))
+    return [
+        Match(c.number, score, _written(query, c, r)) for score, c, r in kept[:limit]
+    ]

@@ -5,6 +5,7 @@ The database is SQLite in ``$XIETONG_HOME`` unless ``DATABASE_URL`` names anothe
 ``$XIETONG_HOME`` too — outside the database and outside git.
 """
 
+import json
 import os
 from pathlib import Path
 
@@ -143,6 +144,13 @@ NINJA_PAGINATION_PER_PAGE = 50
 XIETONG_PAGE_SIZE = 50
 # Home-page counts over a whole province read every person row: cache them briefly.
 XIETONG_STATS_CACHE_SECONDS = int(os.environ.get("XIETONG_STATS_CACHE_SECONDS", "60"))
+# Clue time limits (clues.rules.TimeLimits field → value), e.g.
+# XIETONG_CLUE_TIME_LIMITS='{"inquiry_reply_workdays": 10, "admonition_months": 12}'.
+XIETONG_CLUE_TIME_LIMITS = json.loads(os.environ.get("XIETONG_CLUE_TIME_LIMITS", "{}"))
+# Attachments: size limit and the file types accepted (by extension).
+XIETONG_ATTACHMENT_MAX_BYTES = int(
+    os.environ.get("XIETONG_ATTACHMENT_MAX_BYTES", str(20 * 1024 * 1024))
+)
 
 LOGGING = {
     "version": 1,

@@ -6,7 +6,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..models import Region, Unit
+from ..models import PartnerKind, Region, Unit, UnitKind
 from .names import random_name
 from .places import DEMO_PROVINCE_CODE
 
@@ -18,6 +18,9 @@ DEMO_PASSWORD = "Xietong@2026"
 _LEVELS = (("sheng", "省级"), ("shi", "市级"), ("xian", "县级"))
 _SENSITIVE_ROLES = ("case_manager", "leader", "handler")
 TOWNSHIP_USERNAME = "zhen_handler"
+# The county 组织部's liaison, who asks for 党风廉政意见 (the role's default seat is the
+# procuratorate).
+ORG_LIAISON_USERNAME = "xian_zuzhibu"
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,7 @@ def _demo_usernames() -> list[tuple[str, str, str]]:
         for role in Role
     ]
     out.append((TOWNSHIP_USERNAME, "乡镇级", Role.HANDLER.value))
+    out.append((ORG_LIAISON_USERNAME, "县级", Role.PARTNER_LIAISON.value))
     return out
 
 
@@ -152,6 +156,12 @@ def build_accounts(b: DemoBuilder) -> list[DemoAccount]:
     for username, level_label, role in _demo_usernames():
         if username == TOWNSHIP_USERNAME:
             unit = b.township_commissions["410105"][0]
+        elif username == ORG_LIAISON_USERNAME:
+            unit = Unit.objects.get(
+                kind=UnitKind.PARTNER,
+                partner_kind=PartnerKind.ORGANISATION,
+                region=levels["xian"].commission.region,
+            )
         else:
             unit = _role_unit(levels[username.split("_", 1)[0]], role)
         male = rng.random() < 0.6

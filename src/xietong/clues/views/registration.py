@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.utils.module_loading import import_string
 from django.views.decorators.http import require_POST
 
 from xietong.access import policies
@@ -14,10 +15,19 @@ from xietong.core.errors import Conflict, NotFound, PermissionDenied, Validation
 from xietong.core.paging import paginate, query_without_page
 from xietong.org.models import Unit
 
-from . import selectors, services
-from .forms import ClueForm, PetitionForm
-from .models import Clue, ClueSource, ClueStatus, LinkKind, Petition
-from .related import related_for_viewer
+from .. import selectors, services
+from ..forms import ClueForm, PetitionForm
+from ..models import (
+    Clue,
+    ClueSource,
+    ClueStatus,
+    DisposalMethod,
+    Form,
+    LinkKind,
+    Petition,
+)
+from ..related import related_for_viewer
+from .attachments import petition_section as petition_attachments
 
 
 def _errors(form) -> dict[str, str]:
@@ -27,16 +37,25 @@ def _errors(form) -> dict[str, str]:
     }
 
 
+def _overdue_text(clue) -> str:
+    reasons = selectors.overdue_reasons(clue)
+    return f"是（{'、'.join(reasons)}）" if reasons else "否"
+
+
 @login_required
 def ledger(request):
-    """线索台账 of the user's commission: filters and .xlsx export."""
-    policies.require(policies.clue_units(request.user).exists())
+    """线索台账 of the user's commission: filters (source, status, disposal method, 四种形态,
+    overdue, text) and .xlsx export of the same rows."""
+    policies.require(policies.sees_clue_ledger(request.user))
     g = request.GET
     qs = selectors.clue_ledger(
         viewer=request.user,
         source=g.get("source", ""),
         status=g.get("status", ""),
         q=g.get("q", "").strip()[:64],
+        method=g.get("method", ""),
+        form=g.get("form", ""),
+        overdue=g.get("overdue") == "1",
     )
     if g.get("export") == "xlsx":
         rows = (
@@ -48,6 +67,9 @@ def ledger(request):
                 c.summary,
                 c.owner_unit.name,
                 c.get_status_display(),
+                c.current_method_label,
+                "、".join(selectors.form_labels(c)),
+                _overdue_text(c),
             )
             for c in qs
         )
@@ -63,20 +85,53 @@ def ledger(request):
                 "主要问题",
                 "承办单位",
                 "状态",
+                "处置方式",
+                "形态",
+                "是否逾期",
             ],
             rows=rows,
         )
+    page = paginate(request, qs)
+    selectors.decorate_ledger(page)
     return render(
         request,
         "clues/ledger.html",
         {
-            "page": paginate(request, qs),
+            "page": page,
             "query": query_without_page(request),
             "sources": ClueSource.choices,
             "statuses": ClueStatus.choices,
+            "methods": DisposalMethod.choices,
+            "forms": [(str(v), label) for v, label in Form.choices],
             "can_register": policies.can_register_clue(request.user),
         },
     )
+
+
+# Sections of the clue page contributed by the other sub-domains, in page order:
+# (template, "dotted.path.to.section"); ``section(request, clue)`` returns the template's
+# context ``s``, or None to leave the section out for this viewer.
+CLUE_SECTIONS: list[tuple[str, str]] = [
+    # -- disposal --
+    ("clues/_disposal.html", "xietong.clues.views.disposal.section"),
+    # -- outcomes --
+    ("clues/_outcomes.html", "xietong.clues.views.outcomes.section"),
+    # -- transfers --
+    ("clues/_transfers.html", "xietong.clues.views.transfers.section"),
+    # -- teams --
+    ("clues/_teams.html", "xietong.clues.views.teams.clue_section"),
+    # -- attachments --
+    ("clues/_attachments.html", "xietong.clues.views.attachments.clue_section"),
+]
+
+
+def _sections(request, clue) -> list[tuple[str, dict]]:
+    out = []
+    for template, dotted in CLUE_SECTIONS:
+        ctx = import_string(dotted)(request, clue)
+        if ctx is not None:
+            out.append((template, ctx))
+    return out
 
 
 @login_required
@@ -93,6 +148,7 @@ def clue_detail(request, pk):
             "links_in": clue.links_in.select_related("from_clue"),
             "can_link": policies.can_register_clue(request.user),
             "link_kinds": LinkKind.choices,
+            "sections": _sections(request, clue),
         },
     )
 
@@ -182,6 +238,7 @@ def petition_detail(request, pk):
         "clues/petition.html",
         {
             "petition": petition,
+            "attachments": petition_attachments(request, petition),
             "can_reveal": petition.real_name
             and policies.can_see_sensitive(request.user, Grant.REPORTER_IDENTITY),
         },

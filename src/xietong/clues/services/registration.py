@@ -16,7 +16,7 @@ from xietong.core.errors import NotFound, PermissionDenied, ValidationError
 from xietong.core.identifiers import normalize_phone, parse_id_number
 from xietong.org.models import ManagementLevel, Person, Region, Unit, UnitKind
 
-from .models import (
+from ..models import (
     Clue,
     ClueCounter,
     ClueLink,
@@ -55,9 +55,22 @@ def _short_name(region: Region) -> str:
     return name
 
 
+def _number_prefix(region: Region) -> str:
+    """The region part of a clue number: the short name (金水), unless another region shares
+    it (安阳市 and 安阳县 are both 安阳): then the full name, and where even that repeats
+    (two 鼓楼区 in different cities) the parent's short name before it."""
+    short = _short_name(region)
+    others = Region.objects.filter(name__startswith=short).exclude(pk=region.pk)
+    if not any(_short_name(r) == short for r in others.only("name")):
+        return short
+    if not others.filter(name=region.name).exists() or region.parent is None:
+        return region.name
+    return _short_name(region.parent) + region.name
+
+
 def clue_number(commission: Unit, year: int, seq: int) -> str:
     """The registration number shown on every document, e.g. 金水纪线〔2026〕00012号."""
-    return f"{_short_name(commission.region)}纪线〔{year}〕{seq:05d}号"
+    return f"{_number_prefix(commission.region)}纪线〔{year}〕{seq:05d}号"
 
 
 def _validate_date(value, field: str, label: str) -> dt.date:
@@ -305,7 +318,7 @@ def clue_register(
         )
         for s in subjects
     )
-    from .related import store_signatures
+    from ..related import store_signatures
 
     store_signatures(clue)
     audit_record(
@@ -391,7 +404,7 @@ def find_subject(
 def clue_link(*, actor, clue: Clue, other: Clue, kind: str, reason: str) -> ClueLink:
     """Link two clues (关联), or merge ``clue`` into ``other`` (合并): the merged clue keeps
     its own record and history and points to the clue that carries on."""
-    from . import workflow
+    from .. import workflow
 
     if not policies.can_register_clue(actor):
         raise NotFound()

@@ -1,0 +1,1 @@
+"""Pages of the clue context, one module per sub-domain (see ``clues/urls.py``)."""
