@@ -2,8 +2,8 @@
 
 ``bench_integrity_batch(n=550, repeat=5)`` builds ``n`` persons in the current database
 through the services — one in ten under an active sanction, one in seven with an open clue —
-then times submitting the list (with the bulk proposals), confirming it and exporting the
-reply, ``repeat`` times, and returns the medians. Everything it writes is rolled back at the
+then times submitting the list (with the bulk proposals), rendering the commission's page
+of the batch, confirming it and exporting the reply, ``repeat`` times, and returns the medians. Everything it writes is rolled back at the
 end unless ``keep=True``. It prints nothing and asserts nothing: ``bench/run.py`` reports it.
 
 Django must be set up (``DJANGO_SETTINGS_MODULE``) before calling it.
@@ -151,7 +151,9 @@ def bench_integrity_batch(
     """Median seconds to submit ``n`` persons, confirm and export the reply; the number of
     queries one submission takes; the proposal counts."""
     from django.db import connection, transaction
+    from django.test import Client
     from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
 
     from xietong.clues import services
     from xietong.clues.selectors_outcomes import integrity_reply_table
@@ -165,7 +167,9 @@ def bench_integrity_batch(
             w = _world(stamp)
             rows = _persons(w, n, random.Random(seed))
             result["setup_seconds"] = round(time.perf_counter() - t0, 2)
-            submit, confirm, export, queries = [], [], [], []
+            submit, confirm, export, queries, pages = [], [], [], [], []
+            client = Client(HTTP_HOST="127.0.0.1")
+            client.force_login(w["registrar"])
             for r in range(repeat):
                 t = time.perf_counter()
                 with CaptureQueriesContext(connection) as ctx:
@@ -174,6 +178,11 @@ def bench_integrity_batch(
                     )
                 submit.append(time.perf_counter() - t)
                 queries.append(len(ctx.captured_queries))
+                # The commission's page: 550 rows with their proposals and reply fields.
+                t = time.perf_counter()
+                resp = client.get(reverse("clues:integrity_batch", args=[batch.pk]))
+                pages.append(time.perf_counter() - t)
+                assert resp.status_code == 200, resp.status_code
                 t = time.perf_counter()
                 services.integrity_batch_confirm(actor=w["registrar"], batch=batch)
                 confirm.append(time.perf_counter() - t)
@@ -192,6 +201,7 @@ def bench_integrity_batch(
                 submit_median_s=round(statistics.median(submit), 4),
                 confirm_median_s=round(statistics.median(confirm), 4),
                 export_median_s=round(statistics.median(export), 4),
+                page_median_s=round(statistics.median(pages), 4),
                 submit_queries=max(queries),
                 proposals=proposals,
             )

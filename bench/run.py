@@ -1,7 +1,8 @@
 """Benchmarks: page latency and server memory over the demo province at scale 10; clue
-registration with the related-clue check at 1,000,000 clues (``bench/clues.py``).
+registration with the related-clue check at 1,000,000 clues (``bench/clues.py``); the
+党风廉政意见回复 batch of 550 persons (``bench/integrity.py``).
 
-Usage: ``make bench`` (everything), or ``python bench/run.py --only pages|clues|all
+Usage: ``make bench`` (everything), or ``python bench/run.py --only pages|clues|integrity|all
 [--scale 10] [--requests 200] [--clues 1000000] [--registrations 200]``.
 Builds the demo province once into ``bench/out/`` (reused while the scale and seed match),
 starts the real server (gunicorn, 2 workers, as ``xietong serve``), logs in as demo accounts
@@ -187,8 +188,59 @@ def bench_clues(args) -> None:
     )
 
 
-# -- hook: the integrity-opinion batch (bench/integrity.py, 550 persons) ----------------
-# Add ``def bench_integrity(args)`` here and register it in BENCHES/BENCH_FUNCTIONS below.
+PG_BENCH_URL = os.environ.get(
+    "XIETONG_BENCH_PG", "postgres://postgres@127.0.0.1:5432/xietong_bench_integrity"
+)
+
+
+def bench_integrity(args) -> None:
+    """党风廉政意见回复: one batch of 550 persons submitted, confirmed and exported, on SQLite
+    and PostgreSQL (each in a fresh database of its own; bench/integrity.py)."""
+    for kind, url in (("SQLite", None), ("PostgreSQL", PG_BENCH_URL)):
+        home = OUT / f"integrity-{kind.lower()}"
+        home.mkdir(parents=True, exist_ok=True)
+        env = env_for(home)
+        if url:
+            env["DATABASE_URL"] = url
+            _pg_recreate(url)
+        else:
+            env.pop("DATABASE_URL", None)
+            (home / "xietong.sqlite3").unlink(missing_ok=True)
+        subprocess.run(
+            [str(BIN / "xietong"), "migrate"],
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        out = subprocess.run(
+            [sys.executable, str(ROOT / "bench" / "integrity.py")],
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        r = json.loads(out)
+        p = r["proposals"]
+        print(
+            f"{kind}：{r['persons']} 人一批（重复 {r['repeat']} 次取中位数）"
+            f" 提交并生成拟回复 {r['submit_median_s'] * 1000:.0f} ms"
+            f"（{r['submit_queries']} 次查询），"
+            f"委机关审核页面 {r['page_median_s'] * 1000:.0f} ms，"
+            f"确认 {r['confirm_median_s'] * 1000:.0f} ms，"
+            f"导出 {r['export_median_s'] * 1000:.0f} ms；"
+            f"拟回复 无意见 {p['none']}、暂缓 {p['defer']}、有意见 {p['objection']}",
+            flush=True,
+        )
+
+
+def _pg_recreate(url: str) -> None:
+    """Drop and create the benchmark's own PostgreSQL database (never the test database)."""
+    import psycopg
+
+    base, name = url.rsplit("/", 1)
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def bench_pages(args) -> None:
@@ -283,8 +335,12 @@ def bench_pages(args) -> None:
 
 
 #: The benchmarks ``--only`` may name, in the order ``all`` runs them.
-BENCHES = ("pages", "clues")
-BENCH_FUNCTIONS = {"pages": bench_pages, "clues": bench_clues}
+BENCHES = ("pages", "clues", "integrity")
+BENCH_FUNCTIONS = {
+    "pages": bench_pages,
+    "clues": bench_clues,
+    "integrity": bench_integrity,
+}
 
 if __name__ == "__main__":
     main()
