@@ -256,6 +256,20 @@ def cmd_clues_import(args) -> int:
     return 0 if all(number for _, number, _ in results) else 2
 
 
+def cmd_clues_remind(args) -> int:
+    import datetime as dt
+
+    from xietong.clues.services import transfer_remind_overdue
+
+    today = dt.date.fromisoformat(args.date) if args.date else None
+    notes = transfer_remind_overdue(today=today)
+    for note in notes:
+        t = note.transfer
+        print(f"{t.clue.number}\t{t.from_unit.name} → {t.to_unit.name}\t{note.content}")
+    print(f"已催办 {len(notes)} 件逾期移送。")
+    return 0
+
+
 def cmd_manage(args) -> int:
     from django.core.management import execute_from_command_line
 
@@ -366,6 +380,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     s.add_argument("file")
     s.set_defaults(func=cmd_clues_import)
+    s = cl.add_parser(
+        "remind", help="逾期未接收或未反馈的移送自动催办（每日定时执行，每件每天一次）"
+    )
+    s.add_argument("--date", help="按哪一天判断逾期（YYYY-MM-DD，默认今天）")
+    s.set_defaults(func=cmd_clues_remind)
 
     ac = sub.add_parser("accounts", help="账号").add_subparsers(
         dest="op", required=True

@@ -784,3 +784,45 @@ def test_api_return_hides_the_summary_from_the_receiver(client, world, people, c
     missing = _post(client, "/api/transfers/987654321/accept", {}, people["town_cm"])
     assert out.status_code == missing.status_code == 404
     assert out.json() == missing.json()
+
+
+def test_the_daily_job_reminds_each_overdue_transfer_once(world, people, clue):
+    from xietong.clues.services import transfer_remind_overdue
+
+    late_accept = _send(clue, world.units["b_commission"], people["a_cm"], days=8)
+    other = clue_register(
+        actor=people["a_cm"],
+        source="petition",
+        received_date=dt.date(2026, 3, 1),
+        summary="卫健委科员李秀英违规发放津贴补贴",
+        subjects=[SubjectInput(person=world.persons["a_health_staff"])],
+    )
+    late_feedback = _send(other, world.units["a_procuratorate"], people["a_cm"], days=6)
+    transfer_accept(actor=people["liaison"], transfer=late_feedback)
+    # Monday 03-09: nothing is late yet.
+    assert transfer_remind_overdue(today=dt.date(2026, 3, 9)) == []
+    # Thursday 03-12: the first is not accepted in time, the second's feedback (6 working
+    # days, due 03-10) is late.
+    notes = transfer_remind_overdue(today=dt.date(2026, 3, 12))
+    by_transfer = {n.transfer_id: n for n in notes}
+    assert set(by_transfer) == {late_accept.pk, late_feedback.pk}
+    assert "超过接收期限" in by_transfer[late_accept.pk].content
+    assert "反馈期限 2026-03-10 已过" in by_transfer[late_feedback.pk].content
+    assert all(n.kind == "reminder" and n.created_by is None for n in notes)
+    assert by_transfer[late_accept.pk].unit == late_accept.from_unit
+    assert _audits(Action.CREATE, "clues.transfernote").filter(actor_id=None).count() == 2
+    # Once a day: a second run does not remind again.
+    assert transfer_remind_overdue(today=dt.date(2026, 3, 12)) == []
+    # The receiver sees the reminder on its to-do list.
+    assert any("催办" in t for t in _titles(people["liaison"], dt.date(2026, 3, 12)))
+
+
+def test_remind_command_prints_each_reminder(world, people, clue, capsys):
+    from xietong.cli import main
+
+    _send(clue, world.units["b_commission"], people["a_cm"], days=8)
+    assert main(["clues", "remind", "--date", "2026-03-12"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith(f"{clue.number}\t")
+    assert "超过接收期限" in out[0]
+    assert out[-1] == "已催办 1 件逾期移送。"

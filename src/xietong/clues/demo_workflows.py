@@ -346,9 +346,12 @@ def build_clue_workflows(*, seed: int = 2026, log=print) -> dict[str, int]:
             made["廉政意见"] = _integrity_batches(
                 org_liaison, xian["case_manager"], rng
             )
+        # The daily job (xietong clues remind) has run once: overdue transfers are reminded.
+        made["催办"] = len(services.transfer_remind_overdue())
     log(
-        "演示线索处置：处置 {处置} 件，移送 {移送} 件，处分 {处分} 人，廉政意见征求 {n} 批".format(
-            n=made.get("廉政意见", 0), **made
+        "演示线索处置：处置 {处置} 件，移送 {移送} 件（自动催办 {r} 件），处分 {处分} 人，"
+        "廉政意见征求 {n} 批".format(
+            n=made.get("廉政意见", 0), r=made.get("催办", 0), **made
         )
     )
     return made

@@ -44,6 +44,7 @@ from .teams import (  # noqa: F401
 from .transfers import (  # noqa: F401
     transfer_accept,
     transfer_note_add,
+    transfer_remind_overdue,
     transfer_return,
     transfer_send,
 )

@@ -344,3 +344,58 @@ def transfer_note_add(
         )
         _copy(locked, transfer)
     return note
+
+
+@transaction.atomic
+def transfer_remind_overdue(*, today: dt.date | None = None) -> list[TransferNote]:
+    """The platform's own 催办 (a daily job, ``xietong clues remind``): every open transfer
+    past its acceptance or feedback deadline gets one reminder note a day, from the sending
+    unit, which both sides see with the transfer and on their to-do lists."""
+    from ..selectors_transfers import accept_overdue_q, feedback_overdue_q
+
+    # ``today`` is the day the deadlines are judged on; "once a day" goes by the clock.
+    today = today or timezone.localdate()
+    start = timezone.make_aware(
+        dt.datetime.combine(timezone.localdate(), dt.time.min)
+    )
+    reminded_today = TransferNote.objects.filter(
+        kind=TransferNoteKind.REMINDER, created_by=None, created_at__gte=start
+    ).values("transfer_id")
+    late_accept = set(
+        Transfer.objects.filter(accept_overdue_q(today)).values_list("pk", flat=True)
+    )
+    notes = []
+    for transfer in (
+        Transfer.objects.select_for_update()
+        .filter(accept_overdue_q(today) | feedback_overdue_q(today))
+        .exclude(pk__in=reminded_today)
+        .select_related("from_unit", "to_unit", "clue")
+        .order_by("pk")
+    ):
+        if transfer.pk in late_accept:
+            content = (
+                f"系统自动催办：{transfer.get_kind_display()}已超过接收期限"
+                f"（{time_limits().transfer_accept_workdays}个工作日），"
+                f"请{transfer.to_unit.name}及时接收或说明理由退回。"
+            )
+        else:
+            content = (
+                f"系统自动催办：反馈期限 {transfer.feedback_due:%Y-%m-%d} 已过，"
+                f"请{transfer.to_unit.name}尽快反馈处置情况。"
+            )
+        note = TransferNote.objects.create(
+            transfer=transfer,
+            kind=TransferNoteKind.REMINDER,
+            unit=transfer.from_unit,
+            content=content,
+            created_by=None,
+        )
+        audit_record(
+            actor=None,
+            action=Action.CREATE,
+            obj=note,
+            object_repr=f"{transfer} 催办",
+            summary={"类别": "系统自动催办", "单位": transfer.from_unit.name},
+        )
+        notes.append(note)
+    return notes
