@@ -378,6 +378,11 @@ def measure(kind: str, args, info: dict) -> dict:
     from xietong.clues.services import clue_register
     from xietong.org.models import Person
 
+    if kind == "sqlite":
+        # As in the server (xietong/wsgi.py): WAL checkpoints in a background thread.
+        from xietong.core.sqlite_wal import start_checkpointer
+
+        start_checkpointer()
     if (
         args.sqlite_pragma and kind == "sqlite"
     ):  # e.g. to see the WAL checkpoints' share
@@ -552,6 +557,8 @@ def report(result: dict, info: dict) -> None:
     )
     n = len(result["total"])
     pragma = f"（测量连接上另执行 {result['pragma']}）" if result["pragma"] else ""
+    if result["kind"] == "sqlite":
+        pragma += "（与服务器相同：WAL 检查点由后台线程执行）"
     print(f"登记 {n} 次，各自一个事务（预热不计）{pragma}：")
     print(f"  {_pad('', 30)}{'p50':>8}{'p95':>8}{'max':>8}  (ms)")
     for label, key in (

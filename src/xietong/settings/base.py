@@ -80,12 +80,23 @@ DATABASES = {
         conn_max_age=int(os.environ.get("XIETONG_CONN_MAX_AGE", "60")),
     )
 }
+# SQLite: WAL checkpoints run off the request path. The server starts a background
+# checkpointer (xietong.core.sqlite_wal) every XIETONG_SQLITE_CHECKPOINT_SECONDS; a commit
+# checkpoints by itself only when the log passes XIETONG_SQLITE_AUTOCHECKPOINT pages (a
+# safety net, and what command-line jobs without the checkpointer rely on).
+XIETONG_SQLITE_CHECKPOINT_SECONDS = float(
+    os.environ.get("XIETONG_SQLITE_CHECKPOINT_SECONDS", "1")
+)
+XIETONG_SQLITE_AUTOCHECKPOINT = int(
+    os.environ.get("XIETONG_SQLITE_AUTOCHECKPOINT", "10000")
+)
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
             "timeout": 20,
             "transaction_mode": "IMMEDIATE",
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+            f"PRAGMA wal_autocheckpoint={XIETONG_SQLITE_AUTOCHECKPOINT};",
         }
     )
 
