@@ -4,7 +4,7 @@
 related clues already held about the same person) → transfers it to 中原区纪委监委 with a
 feedback deadline in working days → 中原区's 案管 accepts it from 移送管理 → its 承办人
 drafts 谈话函询, the main leader approves it (a deputy may not: the subject is a lower-level
-一把手), the 承办人 records the talk → 金水区 sees the feedback → 中原区 records a 党内警告
+一把手), the 承办人 records the talk → 金水区 sees the feedback → 中原区 records a 诫勉
 and concludes, which flows back as 处置情况反馈 → the sanction and its 影响期 show on the
 person's archive → 组织部 asks for an integrity opinion and the commission confirms 有意见.
 
@@ -13,6 +13,7 @@ the services; every step of the lifecycle is done on screen. Drives the system C
 headless against ``live_server`` (see ``tests/browser/conftest.py``).
 """
 
+import calendar
 import datetime as dt
 import re
 
@@ -43,7 +44,8 @@ from xietong.workdays.services import add_workdays, calendar_import
 
 pytestmark = pytest.mark.browser
 
-FEEDBACK_WORKDAYS = 10  # small enough that the deadline stays inside the loaded calendar
+# Small enough that the feedback deadline stays inside the loaded calendar year.
+FEEDBACK_WORKDAYS = 10
 INQUIRY_REPLY_WORKDAYS = 15  # TimeLimits.inquiry_reply_workdays (the default)
 TIMEOUT = 10_000  # ms, as the contexts' default
 
@@ -118,7 +120,9 @@ def test_clue_lifecycle_from_petition_to_integrity_opinion(
         grants=(Grant.REPORTER_IDENTITY,),
     )
     a_cm = account(u["a_case_management"], Role.CASE_MANAGER, username="anguan_jinshui")
-    b_cm = account(u["b_case_management"], Role.CASE_MANAGER, username="anguan_zhongyuan")
+    b_cm = account(
+        u["b_case_management"], Role.CASE_MANAGER, username="anguan_zhongyuan"
+    )
     b_handler = account(
         u["b_supervision_office"], Role.HANDLER, username="chengban_zhongyuan"
     )
@@ -230,25 +234,32 @@ def test_clue_lifecycle_from_petition_to_integrity_opinion(
         expect(page.locator("#reporter")).to_contain_text("已加密", timeout=TIMEOUT)
         assert "赵明" not in page.content()
 
-        nav(page, "问题线索", r"/clues/$")
-        page.get_by_role("link", name="登记线索").click()
-        page.wait_for_url(re.compile(r"/clues/new/$"))
-        page.get_by_label("线索来源").select_option(label="信访举报")
-        page.get_by_label("收到日期").fill(received.isoformat())
-        page.get_by_label("主要问题").fill(content)
+        # From the petition: source, date and content are taken over.
+        assert "尚未据此登记问题线索" in page.locator("#petition-clues").inner_text()
+        page.get_by_role("link", name="登记为问题线索").click()
+        page.wait_for_url(re.compile(r"/clues/new/\?petition=\d+$"))
+        assert "据信访件" in page.locator(".msg.info").inner_text()
+        expect(page.get_by_label("线索来源")).to_have_value("petition")
+        expect(page.get_by_label("收到日期")).to_have_value(received.isoformat())
+        expect(page.get_by_label("主要问题")).to_have_value(content)
         page.get_by_label("被反映人身份证号码").fill(zhang_id)
         page.get_by_label("被反映人姓名").fill("张建国")
         page.get_by_role("button", name="登记并编号").click()
-        flash(page, "已登记线索")
+        # The related-clue warning comes with the registration itself.
+        flash(page, "发现 2 条相关线索", kind="warning")
         page.wait_for_url(re.compile(r"/clues/\d+/$"))
         clue = Clue.objects.exclude(pk__in=[earlier_a.pk, earlier_b.pk]).get()
+        assert clue.petition_id == petition.pk
         assert page.url.rstrip("/").endswith(f"/clues/{clue.pk}")
         assert clue.number == f"金水纪线〔{received.year}〕00002号"
         h1 = page.locator("h1").inner_text()
         assert clue.number in h1 and "待处置" in h1, h1
         assert "已登记线索 " + clue.number in page.locator(".messages").inner_text()
         subjects = page.locator("section.card:has(h2:text-is('被反映人'))")
-        assert "张建国" in subjects.inner_text() and "金水区教育局" in subjects.inner_text()
+        assert (
+            "张建国" in subjects.inner_text()
+            and "金水区教育局" in subjects.inner_text()
+        )
         assert "未在监督对象库中" not in subjects.inner_text()
         # The competent unit proposed by 干部管理权限: the group stationed at the bureau.
         assert "金水区纪委监委派驻第一纪检监察组" in page.locator("main").inner_text()
@@ -270,6 +281,11 @@ def test_clue_lifecycle_from_petition_to_integrity_opinion(
         assert clue.subjects.get().person_id == zhang.pk
         assert clue.source == "petition" and clue.status == ClueStatus.REGISTERED
         assert clue.owner_unit_id == u["a_group"].pk
+        # The petition now leads to its clue.
+        clue_url = page.url
+        page.goto(petition_url)
+        assert clue.number in page.locator("#petition-clues").inner_text()
+        page.goto(clue_url)
 
         # === 3. 移送 to 中原区纪委监委 with a feedback deadline in working days ============
         transfers = page.locator("section#transfers")
@@ -277,7 +293,9 @@ def test_clue_lifecycle_from_petition_to_integrity_opinion(
         transfers.get_by_label("接收单位").select_option(label="中原区纪委监委")
         transfers.get_by_label("方式").select_option(label="移送")
         transfers.get_by_label("反馈期限（工作日）").fill(str(FEEDBACK_WORKDAYS))
-        transfers.get_by_label("理由").fill("张建国拟交流至中原区任职，按管理权限由其办理")
+        transfers.get_by_label("理由").fill(
+            "张建国拟交流至中原区任职，按管理权限由其办理"
+        )
         transfers.get_by_role("button", name="移送", exact=True).click()
         due = add_workdays(today, FEEDBACK_WORKDAYS)
         flash(page, f"已移送至中原区纪委监委，反馈截止 {due:%Y-%m-%d}。")
@@ -417,34 +435,37 @@ def test_clue_lifecycle_from_petition_to_integrity_opinion(
             for t in texts
         ), texts
 
-        # === 7. 中原区 records the 党内警告 and concludes the clue ========================
+        # === 7. 中原区 records the 诫勉 and concludes the clue ========================
         page = as_user(b_handler)
         page.reload()
         outcomes = page.locator("section#outcomes")
         form = outcomes.locator("form.outcome-form")
         form.get_by_label("被反映人").select_option(label="张建国（金水区教育局）")
-        form.get_by_label("四种形态").select_option(label="第二种形态")
+        form.get_by_label("四种形态").select_option(label="第一种形态")
         form.get_by_label("决定日期").fill(decided.isoformat())
-        form.get_by_label("处理结论").fill("违规收受礼金，给予张建国党内警告处分")
+        form.get_by_label("处理结论").fill("违规收受礼金，情节较轻，对张建国予以诫勉")
         row1 = form.locator(".sanction-row").first
-        row1.get_by_label("处分类别").select_option(label="党内警告")
+        row1.get_by_label("处分类别").select_option(label="诫勉")
         expect(row1.locator("label.probation")).to_be_hidden(timeout=TIMEOUT)
         row1.get_by_label("生效日期").fill(effective.isoformat())
         form.get_by_role("button", name="登记").click()
         flash(page, "已登记张建国的处理结果")
-        influence_end = (
-            dt.date(effective.year + 1, effective.month, effective.day)
-            - dt.timedelta(days=1)
+        # 诫勉: 6 months from the effective date (the 31st becomes the month's last day).
+        m0 = effective.month - 1 + 6
+        y6, m6 = effective.year + m0 // 12, m0 % 12 + 1
+        six_months_on = dt.date(
+            y6, m6, min(effective.day, calendar.monthrange(y6, m6)[1])
         )
+        influence_end = six_months_on - dt.timedelta(days=1)
         outcomes = page.locator("section#outcomes")
         text = outcomes.locator("table.list").inner_text()
-        assert "第二种形态" in text and "党内警告" in text and "影响期内" in text
+        assert "第一种形态" in text and "诫勉" in text and "影响期内" in text
         assert (
             f"{effective:%Y-%m-%d} 生效，影响期至 {influence_end:%Y-%m-%d}" in text
         ), text
 
         disposal = page.locator("section#disposal")
-        conclusion = "经谈话，张建国违规收受礼金属实，已给予党内警告处分，予以办结"
+        conclusion = "经谈话，张建国违规收受礼金属实，已对其予以诫勉，予以办结"
         disposal.get_by_label("办结意见").fill(conclusion)
         disposal.get_by_role("button", name="办结", exact=True).click()
         flash(page, "线索已办结。")
@@ -457,9 +478,9 @@ def test_clue_lifecycle_from_petition_to_integrity_opinion(
         assert clue.status == ClueStatus.CONCLUDED
         assert transfer.status == "fed_back"
         sanction = Sanction.objects.get()
-        assert sanction.person_id == zhang.pk and sanction.kind == "party_warning"
+        assert sanction.person_id == zhang.pk and sanction.kind == "admonition"
         assert sanction.effective_date == effective
-        assert sanction.influence_months == 12
+        assert sanction.influence_months == 6
         assert sanction.influence_end == influence_end
         result = transfer.notes.get(kind=TransferNoteKind.RESULT)
         assert conclusion in result.content
@@ -488,15 +509,15 @@ def test_clue_lifecycle_from_petition_to_integrity_opinion(
         archive = page.locator("section.card:has(h2:text-is('问题线索与处分'))")
         assert "1 项影响期内" in archive.inner_text()
         sanctions = archive.locator("table.list").nth(0)
-        srow = sanctions.locator("tbody tr", has_text="党内警告")
+        srow = sanctions.locator("tbody tr", has_text="诫勉")
         assert srow.count() == 1
         srow_text = srow.inner_text()
         assert f"{effective:%Y-%m-%d}" in srow_text
-        assert f"至 {influence_end:%Y-%m-%d}（12个月）" in srow_text
+        assert f"至 {influence_end:%Y-%m-%d}（6个月）" in srow_text
         assert "影响期内" in srow_text
         orow = archive.locator("table.list").nth(1).locator("tbody tr")
-        assert "第二种形态" in orow.inner_text()
-        assert "给予张建国党内警告处分" in orow.inner_text()
+        assert "第一种形态" in orow.inner_text()
+        assert "对张建国予以诫勉" in orow.inner_text()
         assert orow.get_by_role("link", name=clue.number).count() == 1
         # Still open: the earlier 金水区 clue; 中原区's is not for 金水区 to see.
         open_clues = archive.locator("table.list").nth(2)
@@ -512,7 +533,7 @@ def test_clue_lifecycle_from_petition_to_integrity_opinion(
         page.wait_for_url(re.compile(rf"/persons/{zhang.pk}/$"))
         archive = page.locator("section.card:has(h2:text-is('问题线索与处分'))")
         assert "处分及处理结果仅纪检监察机关承办人员可见" in archive.inner_text()
-        assert "党内警告" not in page.content()
+        assert "诫勉" not in page.content()
 
         # === 9. 组织部 asks for integrity opinions; 金水区 confirms 有意见 ================
         page = as_user(liaison)
@@ -534,12 +555,14 @@ def test_clue_lifecycle_from_petition_to_integrity_opinion(
         main = page.locator("main").inner_text()
         assert "张建国" in main and "王磊" in main
         assert zhang_id not in main  # masked
-        assert "党内警告" not in main and "有意见" not in main
+        assert "诫勉" not in main and "有意见" not in main
         shot(page, "lifecycle-13-integrity-submitted")
 
         page = as_user(a_cm)
         nav(page, "工作台", rf"^{re.escape(base)}/$")
-        todo = page.locator("ul.todos li", has_text=f"党风廉政意见征求待回复：{purpose}")
+        todo = page.locator(
+            "ul.todos li", has_text=f"党风廉政意见征求待回复：{purpose}"
+        )
         assert "金水区委组织部，2人" in todo.inner_text()
         todo.get_by_role("link").click()
         page.wait_for_url(re.compile(r"/integrity/\d+/$"))
@@ -549,7 +572,7 @@ def test_clue_lifecycle_from_petition_to_integrity_opinion(
         zrow_text = zrow.inner_text()
         assert "有意见" in zrow.locator("td").nth(3).inner_text()
         assert (
-            f"受到党内警告处分（{effective:%Y-%m-%d}生效），"
+            f"受到诫勉处分（{effective:%Y-%m-%d}生效），"
             f"影响期至{influence_end:%Y-%m-%d}" in zrow_text
         ), zrow_text
         assert "有2件尚未办结的问题线索" in zrow_text
@@ -581,8 +604,11 @@ def test_clue_lifecycle_from_petition_to_integrity_opinion(
         assert "有意见" in zrow_text
         assert f"处分影响期内（至{influence_end:%Y-%m-%d}）" in zrow_text, zrow_text
         assert "存在尚未办结的问题线索" in zrow_text
-        assert "党内警告" not in page.content() and "礼金" not in page.content()
-        assert "无意见" in page.locator("table.list tbody tr", has_text="王磊").inner_text()
+        assert "诫勉" not in page.content() and "礼金" not in page.content()
+        assert (
+            "无意见"
+            in page.locator("table.list tbody tr", has_text="王磊").inner_text()
+        )
         shot(page, "lifecycle-16-integrity-reply")
     finally:
         for ctx in contexts:

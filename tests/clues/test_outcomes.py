@@ -626,3 +626,31 @@ def test_outcome_api_round_trip(client, world):
     assert resp.json()["sanctions"][0]["influence_end"] == "2029-05-31"
     listed = client.get(url).json()
     assert [o["form_label"] for o in listed] == ["第三种形态"]
+
+
+def test_party_and_government_sanctions_need_a_case(world):
+    """谈话函询 ends in 诫勉 or 组织处理 at most: a 党纪/政务处分 needs 立案审查调查."""
+    clue = register(world, ["a_health_staff"])
+    team = staff(world)
+    handler = team.handler
+    disposal = services.disposal_propose(
+        actor=handler,
+        clue=clue,
+        method="inquiry",
+        inquiry_form="letter",
+        opinion="反映较笼统，拟函询本人",
+    )
+    services.disposal_approve(actor=team.leader, disposal=disposal, comment="同意")
+    clue.refresh_from_db()
+    assert clue.status == "inquiry"
+    for kind in ("party_warning", "gov_demerit"):
+        with pytest.raises(ValidationError) as err:
+            record(handler, clue, form=2, sanctions=[SanctionInput(kind, RECENT)])
+        assert "须经立案审查调查" in err.value.message
+        assert "sanctions" in err.value.fields
+    assert not Outcome.objects.filter(clue=clue).exists()
+    assert not Sanction.objects.exists()
+    outcome = record(
+        handler, clue, form=1, sanctions=[SanctionInput("admonition", RECENT)]
+    )
+    assert [s.kind for s in outcome.sanctions.all()] == ["admonition"]

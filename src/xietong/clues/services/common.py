@@ -76,7 +76,7 @@ def clue_transition(
             transfer=transfer,
             kind=TransferNoteKind.RESULT if final else TransferNoteKind.PROGRESS,
             unit=transfer.to_unit,
-            content=text + "。",
+            content=text if text.endswith(("。", "！", "？")) else text + "。",
             created_by=actor,
         )
         if final:

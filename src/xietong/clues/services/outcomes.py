@@ -164,7 +164,16 @@ def _clean_outcome(
     decided = _clean_date(
         decided_date, clue=clue, field="decided_date", label="决定日期"
     )
-    return form, conclusion, decided, _clean_sanctions(list(sanctions or ()), clue)
+    clean = _clean_sanctions(list(sanctions or ()), clue)
+    disciplinary = [s for s in clean if s.kind.startswith(("party_", "gov_"))]
+    if disciplinary and not was_case(clue):
+        label = SanctionKind(disciplinary[0].kind).label
+        raise ValidationError(
+            f"{label}须经立案审查调查后作出；谈话函询、初步核实可登记诫勉、"
+            "组织处理或批评教育。",
+            fields={"sanctions": "党纪处分、政务处分须先立案"},
+        )
+    return form, conclusion, decided, clean
 
 
 def _write_sanctions(outcome: Outcome, sanctions: list[SanctionInput]) -> list:

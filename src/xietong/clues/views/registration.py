@@ -155,44 +155,61 @@ def clue_detail(request, pk):
 
 @login_required
 def register(request):
-    """Central registration by the 案件监督管理室."""
+    """Central registration by the 案件监督管理室; ``?petition=ID`` registers a clue from a
+    petition (source, date and content taken over, the petition linked)."""
     policies.require(policies.can_register_clue(request.user))
-    form = ClueForm(request.POST or None)
+    petition_pk = request.POST.get("petition") or request.GET.get("petition")
+    petition = _petition(request, petition_pk) if petition_pk else None
+    initial = {}
+    if petition is not None:
+        initial = {
+            "source": ClueSource.PETITION,
+            "received_date": petition.received_date,
+            "summary": petition.content,
+            "petition": petition.pk,
+        }
+    form = ClueForm(request.POST or None, initial=initial)
     errors: dict[str, str] = {}
     if request.method == "POST":
         if form.is_valid():
             d = form.cleaned_data
-            owner = None
-            if d["owner_unit"]:
-                owner = Unit.objects.filter(pk=d["owner_unit"]).first()
-                if owner is None:
-                    errors["承办单位"] = f"单位编号 {d['owner_unit']} 不存在"
-            if not errors:
-                try:
-                    subject = services.find_subject(
-                        id_number=d["subject_id_number"],
-                        name=d["subject_name"],
-                        unit_text=d["subject_unit"],
+            owner = Unit.objects.get(pk=d["owner_unit"]) if d["owner_unit"] else None
+            try:
+                subject = services.find_subject(
+                    id_number=d["subject_id_number"],
+                    name=d["subject_name"],
+                    unit_text=d["subject_unit"],
+                )
+                clue = services.clue_register(
+                    actor=request.user,
+                    source=d["source"],
+                    received_date=d["received_date"],
+                    summary=d["summary"],
+                    subjects=[subject] if (subject.person or subject.name) else [],
+                    petition=petition,
+                    owner_unit=owner,
+                    override_reason=d["override_reason"],
+                )
+            except ValidationError as exc:
+                errors = exc.fields or {"表单": exc.message}
+            else:
+                related = related_for_viewer(request.user, clue)
+                if related:
+                    messages.warning(
+                        request,
+                        f"已登记线索 {clue.number}。发现 {len(related)} 条相关线索"
+                        "（同一人或同一事项），请在“相关线索”中核对，必要时关联或合并。",
                     )
-                    clue = services.clue_register(
-                        actor=request.user,
-                        source=d["source"],
-                        received_date=d["received_date"],
-                        summary=d["summary"],
-                        subjects=[subject] if (subject.person or subject.name) else [],
-                        owner_unit=owner,
-                        override_reason=d["override_reason"],
-                    )
-                except ValidationError as exc:
-                    errors = exc.fields or {"表单": exc.message}
-                    if not exc.fields:
-                        errors = {"表单": exc.message}
                 else:
                     messages.success(request, f"已登记线索 {clue.number}")
-                    return redirect("clues:detail", clue.pk)
+                return redirect("clues:detail", clue.pk)
         else:
             errors = _errors(form)
-    return render(request, "clues/register.html", {"form": form, "errors": errors})
+    return render(
+        request,
+        "clues/register.html",
+        {"form": form, "errors": errors, "petition": petition},
+    )
 
 
 @login_required
@@ -241,6 +258,8 @@ def petition_detail(request, pk):
             "attachments": petition_attachments(request, petition),
             "can_reveal": petition.real_name
             and policies.can_see_sensitive(request.user, Grant.REPORTER_IDENTITY),
+            "can_register": policies.can_register_clue(request.user),
+            "clues": policies.scope_clues(request.user, petition.clues.all()),
         },
     )
 
