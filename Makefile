@@ -20,8 +20,10 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 
 install-test: $(VENV)/.installed-test
 
-$(VENV)/.installed-test: $(VENV)/.installed requirements-test.lock
+$(VENV)/.installed-test: $(VENV)/.installed requirements-test.lock requirements-spark.lock
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-test.lock
+	# PySpark for the engine conformance suite (local mode; needs Java 17).
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-spark.lock
 	touch $@
 
 # Debian's Chromium and CJK fonts for the browser tests (never a downloaded browser build).
