@@ -40,7 +40,11 @@ from xietong.core.crypto import field_cipher
 from xietong.org.models import UnitKind
 from xietong.org.services import unit_create
 from xietong.workdays.models import CalendarYear
-from xietong.workdays.services import add_workdays, calendar_import
+from xietong.workdays.services import (
+    add_workdays,
+    calendar_import,
+    calendar_load_shipped,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -100,6 +104,9 @@ def test_clue_lifecycle_from_petition_to_integrity_opinion(
 ):
     base = live_server.url
     today = timezone.localdate()
+    # A transactional test run before this one may have flushed the shipped calendars that
+    # the migration loaded; deadlines need them.
+    calendar_load_shipped()
     _next_year_calendar_if_needed(today)
     received = today - dt.timedelta(days=14)  # the letter arrived two weeks ago
     decided = today - dt.timedelta(days=4)  # the sanction decision
