@@ -270,6 +270,152 @@ def cmd_clues_remind(args) -> int:
     return 0
 
 
+def _analytics_unit(value: str | None):
+    """A unit by id or exact name; without one, the province commission."""
+    from xietong.org.models import Unit, UnitKind
+
+    if value is None:
+        unit = (
+            Unit.objects.filter(
+                kind=UnitKind.COMMISSION,
+                parent__isnull=True,
+                region__parent__isnull=True,
+            )
+            .order_by("pk")
+            .first()
+        )
+        if unit is None:
+            raise LookupError(
+                "未找到省纪委监委（顶级纪委监委），请用 --unit 指定单位。"
+            )
+        return unit
+    unit = None
+    if value.isdigit():
+        unit = Unit.objects.filter(pk=int(value)).first()
+    if unit is None:
+        matches = list(Unit.objects.filter(name=value)[:2])
+        if len(matches) > 1:
+            raise LookupError(f"有多个单位名为“{value}”，请用单位编号指定。")
+        unit = matches[0] if matches else None
+    if unit is None:
+        raise LookupError(f"单位“{value}”不存在。")
+    return unit
+
+
+def cmd_data_import(args) -> int:
+    from xietong.analytics.report import report_lines
+    from xietong.analytics.services import dataset_import
+    from xietong.core.errors import ValidationError
+
+    try:
+        unit = _analytics_unit(args.unit)
+    except LookupError as exc:
+        return _fail(str(exc))
+    mapping = {}
+    for item in args.map:
+        header, sep, column = item.partition("=")
+        if not sep or not header.strip():
+            return _fail(f"列对应“{item}”应写作 表头=标准列名")
+        mapping[header.strip()] = column.strip() or None
+
+    def progress(rows: int) -> None:
+        if args.progress:
+            print(f"已处理 {rows} 行…", file=sys.stderr)
+
+    try:
+        version = dataset_import(
+            actor=None,
+            kind=args.kind,
+            path_or_file=args.file,
+            unit=unit,
+            name=args.name,
+            mapping=mapping,
+            period_start=args.period_start,
+            period_end=args.period_end,
+            progress=progress,
+        )
+    except ValidationError as exc:
+        print(f"ERROR {exc.message}", file=sys.stderr)
+        for where, reason in exc.fields.items():
+            print(f"ERROR {where}：{reason}")
+        return 2
+    dataset = version.dataset
+    encoding = f"，编码 {version.source_encoding}" if version.source_encoding else ""
+    print(
+        f"已导入 {dataset.name}（{dataset.kind}）第 {version.number} 版：{unit.name}，"
+        f"{version.rows} 行{encoding}。"
+    )
+    for line in report_lines(version.report):
+        print(f"  {line}")
+    return 0
+
+
+def _param_values(items: list[str], model: str) -> dict:
+    """--param name=value (or model.name=value with --all) as the service expects."""
+    from xietong.analytics.engine import CATALOGUE
+
+    params: dict = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise ValueError(f"参数“{item}”应写作 名称=值")
+        name = name.strip()
+        if model != "all":
+            params[name] = value
+            continue
+        key, dot, param = name.rpartition(".")
+        targets = (
+            [key]
+            if dot
+            else [
+                k
+                for k, m in CATALOGUE.items()
+                if any(p.name == param for p in m.parameters)
+            ]
+        )
+        if not targets:
+            raise ValueError(f"没有任何模型有参数“{param}”")
+        for target in targets:
+            params.setdefault(target, {})[param] = value
+    return params
+
+
+def cmd_models_run(args) -> int:
+    import json
+
+    from xietong.analytics.models import RunStatus
+    from xietong.analytics.selectors import run_hits
+    from xietong.analytics.services import model_run_execute
+    from xietong.core.errors import ValidationError
+
+    if (args.model is None) == (not args.all):
+        return _fail("请指定一个模型，或使用 --all 运行全部模型。")
+    model = "all" if args.all else args.model
+    try:
+        unit = _analytics_unit(args.unit)
+        params = _param_values(args.param, model)
+    except (LookupError, ValueError) as exc:
+        return _fail(str(exc))
+    try:
+        run = model_run_execute(
+            actor=None, model=model, engine=args.engine, params=params, unit=unit
+        )
+    except ValidationError as exc:
+        return _fail(exc.message)
+    if run.status != RunStatus.DONE:
+        return _fail(run.error, 1)
+    hits = run_hits(run, reveal_id_number=True)
+    if args.json:
+        print(json.dumps(hits, ensure_ascii=False))
+    else:
+        for hit in hits:
+            print(f"{hit['model']}\t{hit['confidence']:.2f}\t{hit['reason']}")
+        print(
+            f"运行 #{run.pk} 完成：新发现 {run.hits_new} 条，已知 {run.hits_known} 条。"
+        )
+    return 0
+
+
 def cmd_manage(args) -> int:
     from django.core.management import execute_from_command_line
 
@@ -385,6 +531,46 @@ def build_parser() -> argparse.ArgumentParser:
     )
     s.add_argument("--date", help="按哪一天判断逾期（YYYY-MM-DD，默认今天）")
     s.set_defaults(func=cmd_clues_remind)
+
+    d = sub.add_parser("data", help="大数据监督：数据集").add_subparsers(
+        dest="op", required=True
+    )
+    s = d.add_parser(
+        "import", help="导入标准数据集（CSV/XLSX/Parquet），输出规范化报告或错误行"
+    )
+    s.add_argument("kind", help="数据集类型，如 payments、residents")
+    s.add_argument("file")
+    s.add_argument("--unit", help="所属单位编号或名称（默认省纪委监委）")
+    s.add_argument("--name", help="数据集名称（默认为类型名称；同名即为新版本）")
+    s.add_argument("--period-start", type=_date, help="数据起始日期")
+    s.add_argument("--period-end", type=_date, help="数据截止日期")
+    s.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="表头=标准列",
+        help="指定列对应（覆盖自动识别，标准列留空表示忽略该列），可重复",
+    )
+    s.add_argument("--progress", action="store_true", help="显示导入进度")
+    s.set_defaults(func=cmd_data_import)
+
+    m = sub.add_parser("models", help="大数据监督：模型").add_subparsers(
+        dest="op", required=True
+    )
+    s = m.add_parser("run", help="对某单位最新数据集运行模型，输出全部命中")
+    s.add_argument("model", nargs="?", help="模型名，如 death_payment")
+    s.add_argument("--all", action="store_true", help="运行全部内置模型")
+    s.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb")
+    s.add_argument("--unit", help="单位编号或名称（默认省纪委监委）")
+    s.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="名称=值",
+        help="模型参数，可重复（--all 时可写 模型.名称=值）",
+    )
+    s.add_argument("--json", action="store_true", help="以 JSON 数组输出全部命中")
+    s.set_defaults(func=cmd_models_run)
 
     ac = sub.add_parser("accounts", help="账号").add_subparsers(
         dest="op", required=True

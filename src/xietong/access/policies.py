@@ -582,3 +582,66 @@ def scope_petitions(user, qs: QuerySet) -> QuerySet:
     if root is None:
         return qs.none()
     return qs.filter(receiving_unit__path__startswith=root.path)
+
+
+# --- analytics -------------------------------------------------------------------------------
+#
+# Datasets, model runs and hits belong to the unit whose data they are. Analysts (数据分析员)
+# and the 委领导/案管 of that unit's own commission (the commission and its offices, or
+# the unit itself outside a commission) see them; analysts alone import data, run models
+# and triage hits. Another commission's analysts — even a higher one's — see nothing, and
+# the three administrators see none of it.
+
+ANALYTICS_VIEW_ROLES = frozenset({Role.ANALYST, Role.LEADER, Role.CASE_MANAGER})
+ANALYTICS_WORK_ROLES = frozenset({Role.ANALYST})
+
+
+def analytics_units(user, roles=ANALYTICS_VIEW_ROLES) -> QuerySet:
+    """Units whose datasets and hits ``user`` may see (with one of ``roles``)."""
+    if not _has_any(user, roles) or is_admin(user):
+        return Unit.objects.none()
+    root = supervising_root(user.unit)
+    if root is None:
+        return Unit.objects.none()
+    return Unit.objects.filter(path__startswith=root.path)
+
+
+def _in_analytics_units(user, unit: Unit | None, roles) -> bool:
+    return unit is not None and analytics_units(user, roles).filter(pk=unit.pk).exists()
+
+
+def can_import_dataset(user, unit: Unit | None) -> bool:
+    """An analyst imports datasets for a unit of their own commission (or their unit)."""
+    return _in_analytics_units(user, unit, ANALYTICS_WORK_ROLES)
+
+
+def can_run_models(user, unit: Unit | None) -> bool:
+    """An analyst runs the models over the datasets of a unit of their own commission."""
+    return _in_analytics_units(user, unit, ANALYTICS_WORK_ROLES)
+
+
+def scope_datasets(user, qs: QuerySet) -> QuerySet:
+    """Datasets (or, through ``dataset__unit``, versions) ``user`` may see."""
+    field = "unit" if qs.model.__name__ == "Dataset" else "dataset__unit"
+    return qs.filter(**{f"{field}__in": analytics_units(user).values("pk")})
+
+
+def scope_model_runs(user, qs: QuerySet) -> QuerySet:
+    """Model runs ``user`` may see."""
+    return qs.filter(unit__in=analytics_units(user).values("pk"))
+
+
+def scope_hits(user, qs: QuerySet) -> QuerySet:
+    """Hits ``user`` may see: those produced by the data of their commission's units."""
+    return qs.filter(unit__in=analytics_units(user).values("pk"))
+
+
+def can_view_hit(user, hit) -> bool:
+    """May ``user`` open this hit?"""
+    return _in_analytics_units(user, hit.unit, ANALYTICS_VIEW_ROLES)
+
+
+def can_triage_hit(user, hit) -> bool:
+    """An analyst of the hit's commission dismisses it or turns it into a clue, problem
+    or risk."""
+    return _in_analytics_units(user, hit.unit, ANALYTICS_WORK_ROLES)

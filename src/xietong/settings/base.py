@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "xietong.access",
     "xietong.workdays",
     "xietong.clues",
+    "xietong.analytics",
     "xietong.dashboard",
 ]
 
@@ -162,6 +163,12 @@ XIETONG_CLUE_TIME_LIMITS = json.loads(os.environ.get("XIETONG_CLUE_TIME_LIMITS",
 XIETONG_ATTACHMENT_MAX_BYTES = int(
     os.environ.get("XIETONG_ATTACHMENT_MAX_BYTES", str(20 * 1024 * 1024))
 )
+# Dataset imports: an XLSX is parsed whole by its XML reader, so it has a size limit
+# (CSV and Parquet stream and have none); rows normalised and written per chunk.
+XIETONG_DATASET_XLSX_MAX_BYTES = int(
+    os.environ.get("XIETONG_DATASET_XLSX_MAX_BYTES", str(200 * 1024 * 1024))
+)
+XIETONG_DATASET_CHUNK_ROWS = int(os.environ.get("XIETONG_DATASET_CHUNK_ROWS", "50000"))
 
 LOGGING = {
     "version": 1,

@@ -26,7 +26,10 @@ ID = (
 NAME = "姓名 名字 人员姓名 xm"
 USCC = "统一社会信用代码 社会信用代码 信用代码 统一代码 credit_code"
 AMOUNT = "金额 发放金额 支付金额 拨付金额 补贴金额 金额元"
-REGION = "行政区划代码 区划代码 行政区划 所属区划 户籍地区划代码"
+REGION = (
+    "行政区划代码 区划代码 行政区划 所属区划 户籍地区划代码 户籍地行政区划代码"
+    " 所在地行政区划代码"
+)
 ACCOUNT = "银行账号 银行卡号 账号 卡号 收款账号 开户账号 银行账户 社保卡号"
 
 
@@ -202,8 +205,14 @@ OFFICIALS = Dataset(
         _c("unit_name", "单位名称", "str", "unit_name", "单位 工作单位 所在单位"),
         _c("position", "职务", "str", "text", "现任职务 岗位"),
         _c("level", "职级", "str", "text", "级别 职务层次"),
-        _c("start_date", "任职日期", "date", "date", "任职时间 入职日期"),
-        _c("end_date", "离任日期", "date", "date", "免职日期 离职日期 离任时间"),
+        _c("start_date", "任职日期", "date", "date", "任职时间 入职日期 任职开始日期"),
+        _c(
+            "end_date",
+            "离任日期",
+            "date",
+            "date",
+            "免职日期 离职日期 离任时间 任职结束日期",
+        ),
     ),
     required=(("id_number",), ("name",), ("unit_uscc", "unit_name")),
     key_parts=(("id_number",),),
@@ -342,9 +351,15 @@ PAYMENTS = Dataset(
             "收款人姓名",
             "str",
             "person_name",
-            "收款人 领取人 领款人 " + NAME,
+            "收款人 领取人 领款人 领取人姓名 领款人姓名 " + NAME,
         ),
-        _c("payee_id_number", "收款人身份证号", "str", "id_number", ID),
+        _c(
+            "payee_id_number",
+            "收款人身份证号",
+            "str",
+            "id_number",
+            "收款人身份证号码 领取人身份证号 领取人身份证号码 " + ID,
+        ),
         _c("bank_account", "银行账号", "str", "bank_account", ACCOUNT),
         _c("amount", "金额", "decimal", "amount", AMOUNT),
         _c("pay_date", "发放日期", "date", "date", "支付日期 拨付日期 发放时间"),
@@ -406,7 +421,13 @@ VEHICLES_USE = Dataset(
     label="公车使用",
     columns=(
         _c("plate", "车牌号", "str", "plate", "车牌号码 号牌号码 车牌"),
-        _c("unit_name", "使用单位", "str", "unit_name", "单位名称 所属单位 单位"),
+        _c(
+            "unit_name",
+            "使用单位",
+            "str",
+            "unit_name",
+            "单位名称 所属单位 单位 用车单位",
+        ),
         _c(
             "start_time",
             "出车时间",
@@ -414,7 +435,9 @@ VEHICLES_USE = Dataset(
             "datetime",
             "开始时间 用车时间 出发时间",
         ),
-        _c("end_time", "返回时间", "datetime", "datetime", "结束时间 回车时间"),
+        _c(
+            "end_time", "返回时间", "datetime", "datetime", "结束时间 回车时间 收车时间"
+        ),
         _c("driver_name", "驾驶员", "str", "person_name", "驾驶人 司机"),
         _c("purpose", "用车事由", "str", "text", "事由 用途 出车事由"),
     ),
