@@ -3,6 +3,8 @@
 import sqlite3
 import time
 
+from django.db import connection
+
 from xietong.core.sqlite_wal import checkpoint_once, start_checkpointer
 
 
@@ -56,7 +58,8 @@ def test_the_thread_checkpoints_in_the_background(tmp_path):
 
 def test_disabled_or_not_sqlite(settings, tmp_path):
     assert start_checkpointer(str(tmp_path / "z.sqlite3"), interval=0) is None
-    settings.DATABASES = {
-        "default": {"ENGINE": "django.db.backends.postgresql", "NAME": "x"}
-    }
-    assert start_checkpointer() is None
+    settings.XIETONG_SQLITE_CHECKPOINT_SECONDS = 0  # disabled in the settings
+    assert start_checkpointer(str(tmp_path / "z.sqlite3")) is None
+    if connection.vendor != "sqlite":  # the suite's second run, on PostgreSQL
+        settings.XIETONG_SQLITE_CHECKPOINT_SECONDS = 1
+        assert start_checkpointer() is None

@@ -48,10 +48,11 @@ def start_checkpointer(
     if path is None or interval is None:
         from django.conf import settings
 
-        db = settings.DATABASES["default"]
-        if not db["ENGINE"].endswith("sqlite3"):
-            return None
-        path = path or str(db["NAME"])
+        if path is None:
+            db = settings.DATABASES["default"]
+            if not db["ENGINE"].endswith("sqlite3"):
+                return None
+            path = str(db["NAME"])
         if interval is None:
             interval = settings.XIETONG_SQLITE_CHECKPOINT_SECONDS
     if interval <= 0:
