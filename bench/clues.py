@@ -189,7 +189,7 @@ def build(kind: str, args, marker: Path, want: dict) -> None:
         ClueSignature,
         ClueSubject,
     )
-    from xietong.clues.services.registration import clue_number
+    from xietong.clues.services.registration import clue_number, number_prefix
     from xietong.org.models import Person
 
     rows = Person.objects.values_list(
@@ -229,6 +229,7 @@ def build(kind: str, args, marker: Path, want: dict) -> None:
         Clue.objects.order_by("-id").values_list("id", flat=True).first() or 0
     ) + 1
     made = keys_total = matters = 0
+    prefixes: dict[int, str] = {}
     t_load = time.perf_counter()
     with Pool(2) as pool:
         chunks = pool.imap(_write_chunk, range(0, 10**9, CHUNK_MATTERS), chunksize=1)
@@ -243,12 +244,16 @@ def build(kind: str, args, marker: Path, want: dict) -> None:
                     else None
                 ) or rng.choice(commissions)
                 day = dt.date.fromordinal(first_day + rng.randrange(days))
+                if commission.pk not in prefixes:  # one look-up per commission
+                    prefixes[commission.pk] = number_prefix(commission.region)
                 seq = counters.get((commission.pk, day.year), 0) + 1
                 counters[(commission.pk, day.year)] = seq
                 clues.append(
                     Clue(
                         id=next_clue,
-                        number=clue_number(commission, day.year, seq),
+                        number=clue_number(
+                            commission, day.year, seq, prefix=prefixes[commission.pk]
+                        ),
                         commission_id=commission.pk,
                         year=day.year,
                         seq=seq,

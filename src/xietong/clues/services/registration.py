@@ -55,7 +55,7 @@ def _short_name(region: Region) -> str:
     return name
 
 
-def _number_prefix(region: Region) -> str:
+def number_prefix(region: Region) -> str:
     """The region part of a clue number: the short name (金水), unless another region shares
     it (安阳市 and 安阳县 are both 安阳): then the full name, and where even that repeats
     (two 鼓楼区 in different cities) the parent's short name before it."""
@@ -68,9 +68,12 @@ def _number_prefix(region: Region) -> str:
     return _short_name(region.parent) + region.name
 
 
-def clue_number(commission: Unit, year: int, seq: int) -> str:
-    """The registration number shown on every document, e.g. 金水纪线〔2026〕00012号."""
-    return f"{_number_prefix(commission.region)}纪线〔{year}〕{seq:05d}号"
+def clue_number(
+    commission: Unit, year: int, seq: int, *, prefix: str | None = None
+) -> str:
+    """The registration number shown on every document, e.g. 金水纪线〔2026〕00012号
+    (``prefix``: the commission's :func:`number_prefix`, when already known)."""
+    return f"{prefix or number_prefix(commission.region)}纪线〔{year}〕{seq:05d}号"
 
 
 def _validate_date(value, field: str, label: str) -> dt.date:
