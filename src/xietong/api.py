@@ -123,6 +123,7 @@ def _zh(err: dict) -> str:
 
 
 from xietong.access.api import router as access_router  # noqa: E402
+from xietong.analytics.api import router as analytics_router  # noqa: E402
 from xietong.audit.api import router as audit_router  # noqa: E402
 from xietong.clues.api import router as clues_router  # noqa: E402
 from xietong.org.api import router as org_router  # noqa: E402
@@ -133,3 +134,4 @@ api.add_router("/", org_router)
 api.add_router("/", workdays_router)
 api.add_router("/", audit_router)
 api.add_router("/", clues_router)
+api.add_router("/", analytics_router)

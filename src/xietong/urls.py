@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("xietong.audit.urls")),
     path("", include("xietong.workdays.urls")),
     path("", include("xietong.clues.urls")),
+    path("", include("xietong.analytics.urls")),
     path("api/", api.urls),
 ]
 

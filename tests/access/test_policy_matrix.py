@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -21,6 +22,10 @@ import openpyxl
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from tests.analytics import matrix_custom as amc  # analytics rows, by sub-domain
+from tests.analytics import matrix_datasets as amd
+from tests.analytics import matrix_hits as amh
+from tests.analytics import matrix_runs as amr
 from tests.clues import team_matrix as tm  # joint teams and attachments rows
 from tests.clues import test_disposal as dm  # disposal rows
 from tests.clues import test_integrity as im  # outcomes and integrity rows
@@ -402,9 +407,7 @@ MATRIX: dict[str, Endpoint] = {
         "access:account_action",
         "post",
         scoped({Role.SECADMIN}, ok=302),
-        lambda ctx, t: reverse(
-            "access:account_action", args=[t.pk, "main-leader-off"]
-        ),
+        lambda ctx, t: reverse("access:account_action", args=[t.pk, "main-leader-off"]),
         target="account",
     ),
     "access:account_action[role-add]": Endpoint(
@@ -1412,6 +1415,12 @@ MATRIX: dict[str, Endpoint] = {
     ),
 }
 
+# Analytics rows live beside their tests, one module per sub-domain; each has
+# ``rows(m)`` (m: this module, for Endpoint, scoped, _url…), ``TARGETS`` and ``target``.
+ANALYTICS_MATRIX = (amd, amr, amh, amc)
+for _module in ANALYTICS_MATRIX:
+    MATRIX.update(_module.rows(sys.modules[__name__]))
+
 
 def _expect_json(resp, expected):
     assert resp.json() == expected
@@ -1543,6 +1552,10 @@ def _target(ep: Endpoint, ctx: Ctx, scope):
     # -- targets: attachments --
     if ep.target in ("clue_attachment", "petition_attachment"):
         return tm.target(ep.target, ctx, scope)
+    # -- targets: analytics --
+    for module in ANALYTICS_MATRIX:
+        if ep.target in module.TARGETS:
+            return module.target(ep.target, ctx, scope)
     if ep.target == "person":
         return world.persons[IN_PERSON if scope == "in" else OUT_PERSON]
     if ep.target == "account":

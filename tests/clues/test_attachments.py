@@ -50,6 +50,7 @@ def own_home(settings, tmp_path):
     checkpoint_file.cache_clear()
     reset_cipher_cache()
 
+
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\n%% \xe4\xb8\xbe\xe6\x8a\xa5\xe6\x9d\x90\xe6\x96\x99 SECRET-PLAINTEXT-MARKER\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 JPG = b"\xff\xd8\xff\xe0" + b"\x00" * 32

@@ -944,7 +944,9 @@ def test_api_refusals(client, world, people):
 
 # --- the need-to-know matrix (tests/access/test_policy_matrix.py) ----------------------------
 
-MATRIX_DAY = dt.date(2026, 3, 3)  # targets are built then; the calendar covers any reply due
+MATRIX_DAY = dt.date(
+    2026, 3, 3
+)  # targets are built then; the calendar covers any reply due
 DRAFTERS = {Role.HEAD, Role.HANDLER}
 
 

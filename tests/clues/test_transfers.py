@@ -810,7 +810,9 @@ def test_the_daily_job_reminds_each_overdue_transfer_once(world, people, clue):
     assert "反馈期限 2026-03-10 已过" in by_transfer[late_feedback.pk].content
     assert all(n.kind == "reminder" and n.created_by is None for n in notes)
     assert by_transfer[late_accept.pk].unit == late_accept.from_unit
-    assert _audits(Action.CREATE, "clues.transfernote").filter(actor_id=None).count() == 2
+    assert (
+        _audits(Action.CREATE, "clues.transfernote").filter(actor_id=None).count() == 2
+    )
     # Once a day: a second run does not remind again.
     assert transfer_remind_overdue(today=dt.date(2026, 3, 12)) == []
     # The receiver sees the reminder on its to-do list.

@@ -17,6 +17,8 @@ def navigation(request):
         items.append(("clues:petition_new", "信访登记"))
     if policies.sees_integrity_batches(user):
         items.append(("clues:integrity_batches", "党风廉政意见"))
+    if policies.analytics_units(user).exists():
+        items.append(("analytics:hits", "大数据监督"))
     if policies.can_manage_accounts(user) or policies.can_manage_roles(user):
         items.append(("access:accounts", "账号管理"))
     if policies.can_manage_calendar(user):

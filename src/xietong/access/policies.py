@@ -407,7 +407,9 @@ def can_draft_disposal(user, clue) -> bool:
 def can_approve_disposal(user, disposal) -> bool:
     """委领导 of the handling commission approve; talks or letters to a lower-level 一把手
     need the commission's main leader (主要负责人)."""
-    if not (_has_any(user, DISPOSAL_APPROVE_ROLES) and handles_clue(user, disposal.clue)):
+    if not (
+        _has_any(user, DISPOSAL_APPROVE_ROLES) and handles_clue(user, disposal.clue)
+    ):
         return False
     return user.is_main_leader or not disposal.needs_main_leader
 
@@ -570,6 +572,7 @@ def disposal_drafting_units(user) -> QuerySet:
     if not _has_any(user, DISPOSAL_DRAFT_ROLES):
         return Unit.objects.none()
     return clue_units(user)
+
 
 PETITION_VIEW_ROLES = frozenset({Role.PETITION_CLERK, Role.CASE_MANAGER, Role.LEADER})
 

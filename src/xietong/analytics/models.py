@@ -45,6 +45,12 @@ class HitStatus(models.TextChoices):
     TO_RISK = "to_risk", "转为风险"
 
 
+class ScheduleEvery(models.TextChoices):
+    DAILY = "daily", "每天"
+    WEEKLY = "weekly", "每周"
+    MONTHLY = "monthly", "每月"
+
+
 class Dataset(models.Model):
     """One standard dataset a unit holds (户籍人口 of 公安局…); its data is versioned."""
 
@@ -137,7 +143,35 @@ class ModelRun(models.Model):
     status = models.CharField(
         "状态", max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED
     )
+    # What the run is pointed at, beyond the data of ``unit``: a region (code prefix)
+    # or a target unit (被巡察单位, "一键抓取"); empty for the unit's whole data.
+    scope = models.JSONField("抓取范围", default=dict, blank=True)
+    custom_model = models.ForeignKey(
+        "CustomModel",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="runs",
+        verbose_name="自定义模型",
+    )
+    schedule = models.ForeignKey(
+        "RunSchedule",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="runs",
+        verbose_name="定时任务",
+    )
     data_versions = models.JSONField("数据版本", default=dict)
+    # Background job: progress in models done of models to run, a cancel request the
+    # worker honours between (and during) models, a heartbeat so a run whose worker
+    # died is taken up again after a restart.
+    progress_done = models.PositiveIntegerField("已完成", default=0)
+    progress_total = models.PositiveIntegerField("总数", default=0)
+    progress_note = models.CharField("进度说明", max_length=128, blank=True)
+    cancel_requested = models.BooleanField("已请求取消", default=False)
+    heartbeat_at = models.DateTimeField("心跳", null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField("执行次数", default=0)
     hits_new = models.PositiveIntegerField("新发现", default=0)
     hits_known = models.PositiveIntegerField("已知", default=0)
     error = models.TextField("错误信息", blank=True)
@@ -156,6 +190,7 @@ class ModelRun(models.Model):
     class Meta:
         verbose_name = "模型运行"
         ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "created_at"])]
 
     def __str__(self):
         label = "全部模型" if self.model == ALL_MODELS else self.model_label
@@ -176,7 +211,8 @@ class Hit(models.Model):
     a model never duplicates it.
     """
 
-    model = models.CharField("模型", max_length=32, choices=ModelKey.choices)
+    # A built-in model's key, or "custom" with ``custom_model`` set.
+    model = models.CharField("模型", max_length=32)
     identity = models.CharField("标识", max_length=64, editable=False)
     unit = models.ForeignKey(
         Unit, on_delete=models.PROTECT, related_name="hits", verbose_name="数据所属单位"
@@ -215,6 +251,14 @@ class Hit(models.Model):
         verbose_name="研判人",
     )
     triaged_at = models.DateTimeField("研判时间", null=True, blank=True)
+    custom_model = models.ForeignKey(
+        "CustomModel",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="hits",
+        verbose_name="自定义模型",
+    )
     clue = models.ForeignKey(
         "clues.Clue",
         on_delete=models.SET_NULL,
@@ -237,3 +281,148 @@ class Hit(models.Model):
 
     def __str__(self):
         return f"{self.get_model_display()}：{self.subject_name or self.identity[:8]}"
+
+
+class DatasetImport(models.Model):
+    """An uploaded file being imported in the background, with its progress.
+
+    The upload is staged under ``XIETONG_HOME/datasets/incoming``; the worker turns it
+    into a :class:`DatasetVersion` (all or nothing) or records why it was refused,
+    with the per-row errors. A staged file is removed once the import ends.
+    """
+
+    kind = models.CharField("数据集类型", max_length=20, choices=DatasetKind.choices)
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="+", verbose_name="所属单位"
+    )
+    name = models.CharField("名称", max_length=128, blank=True)
+    staged_file = models.CharField("暂存文件", max_length=255)
+    source_name = models.CharField("原始文件名", max_length=255)
+    source_bytes = models.BigIntegerField("文件大小", default=0)
+    mapping = models.JSONField("列对应关系", default=dict, blank=True)
+    period_start = models.DateField("数据起始日期", null=True, blank=True)
+    period_end = models.DateField("数据截止日期", null=True, blank=True)
+    status = models.CharField(
+        "状态", max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED
+    )
+    rows_done = models.BigIntegerField("已处理行数", default=0)
+    bytes_done = models.BigIntegerField("已读字节", default=0)
+    error = models.TextField("错误信息", blank=True)
+    error_fields = models.JSONField("错误明细", default=dict, blank=True)
+    version = models.ForeignKey(
+        DatasetVersion,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="导入结果",
+    )
+    cancel_requested = models.BooleanField("已请求取消", default=False)
+    heartbeat_at = models.DateTimeField("心跳", null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField("执行次数", default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="导入人",
+    )
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    started_at = models.DateTimeField("开始时间", null=True, blank=True)
+    finished_at = models.DateTimeField("结束时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "数据集导入任务"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self):
+        return f"导入 {self.source_name}（{self.get_status_display()}）"
+
+
+class RunSchedule(models.Model):
+    """A model (or the whole catalogue) run again and again over a unit's data."""
+
+    model = models.CharField("模型", max_length=32)
+    custom_model = models.ForeignKey(
+        "CustomModel",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="schedules",
+        verbose_name="自定义模型",
+    )
+    engine = models.CharField(
+        "引擎", max_length=10, choices=Engine.choices, default=Engine.DUCKDB
+    )
+    params = models.JSONField("参数", default=dict, blank=True)
+    scope = models.JSONField("抓取范围", default=dict, blank=True)
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="+", verbose_name="范围"
+    )
+    every = models.CharField(
+        "周期",
+        max_length=10,
+        choices=ScheduleEvery.choices,
+        default=ScheduleEvery.DAILY,
+    )
+    next_run_at = models.DateTimeField("下次运行时间")
+    enabled = models.BooleanField("启用", default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="创建人",
+    )
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "定时运行"
+        ordering = ["next_run_at", "id"]
+
+    def __str__(self):
+        return f"{self.model}（{self.get_every_display()}）"
+
+
+class CustomModel(models.Model):
+    """An analyst's own read-only SQL over the imported datasets, shared in a unit.
+
+    ``params`` declares the query's parameters (``$name`` in the SQL) as a list of
+    ``{"name", "label", "type": int|float|str|date, "default", "min", "max"}``.
+    """
+
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="+", verbose_name="所属单位"
+    )
+    name = models.CharField("名称", max_length=128)
+    description = models.TextField("说明", blank=True)
+    sql = models.TextField("SQL")
+    params = models.JSONField("参数", default=list, blank=True)
+    # A hit's sentence, with {column} placeholders filled from the result row.
+    reason_template = models.CharField("预警说明模板", max_length=255, blank=True)
+    shared = models.BooleanField("本单位共享", default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="创建人",
+    )
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("修改时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "自定义模型"
+        ordering = ["unit_id", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "name"], name="custom_model_unit_name_uniq"
+            )
+        ]
+
+    def __str__(self):
+        return self.name

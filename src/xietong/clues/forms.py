@@ -51,9 +51,7 @@ class ClueForm(forms.Form):
         # stationed groups (分级负责、归口办理), in the organisation tree's order.
         self.fields["owner_unit"].choices = [("", "按平台建议")] + [
             (pk, name)
-            for pk, name in Unit.objects.filter(
-                kind__in=HANDLING_KINDS, is_active=True
-            )
+            for pk, name in Unit.objects.filter(kind__in=HANDLING_KINDS, is_active=True)
             .order_by("path")
             .values_list("pk", "name")
         ]

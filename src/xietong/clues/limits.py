@@ -16,7 +16,9 @@ def time_limits() -> TimeLimits:
     known = {f.name for f in dataclasses.fields(TimeLimits)}
     unknown = set(configured) - known
     if unknown:
-        raise ImproperlyConfigured(f"XIETONG_CLUE_TIME_LIMITS 含未知项：{sorted(unknown)}")
+        raise ImproperlyConfigured(
+            f"XIETONG_CLUE_TIME_LIMITS 含未知项：{sorted(unknown)}"
+        )
     for key, value in configured.items():
         if not isinstance(value, int) or value <= 0:
             raise ImproperlyConfigured(f"XIETONG_CLUE_TIME_LIMITS.{key} 须为正整数")

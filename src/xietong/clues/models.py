@@ -450,7 +450,9 @@ class JointTeam(models.Model):
 
 
 class JointTeamMember(models.Model):
-    team = models.ForeignKey(JointTeam, on_delete=models.CASCADE, related_name="members")
+    team = models.ForeignKey(
+        JointTeam, on_delete=models.CASCADE, related_name="members"
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="team_seats"
     )

@@ -68,7 +68,9 @@ Guard = Callable[[Facts], str | None]
 
 
 def _no_pending_transfer(f: Facts) -> str | None:
-    return "线索正在移送中，待接收单位接收或退回后再处置。" if f.transfer_pending else None
+    return (
+        "线索正在移送中，待接收单位接收或退回后再处置。" if f.transfer_pending else None
+    )
 
 
 def _step_done(f: Facts, state: str) -> str | None:

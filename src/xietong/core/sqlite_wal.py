@@ -62,7 +62,10 @@ def start_checkpointer(
         if running is not None and running.is_alive():
             return running
         thread = threading.Thread(
-            target=_run, args=(path, interval), name="sqlite-wal-checkpoint", daemon=True
+            target=_run,
+            args=(path, interval),
+            name="sqlite-wal-checkpoint",
+            daemon=True,
         )
         thread.start()
         _threads[path] = thread

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('access', '0001_initial'),
+        ("access", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='user',
-            name='is_main_leader',
-            field=models.BooleanField(default=False, verbose_name='主要负责人'),
+            model_name="user",
+            name="is_main_leader",
+            field=models.BooleanField(default=False, verbose_name="主要负责人"),
         ),
     ]

@@ -6,246 +6,883 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('clues', '0003_clue_links'),
-        ('org', '0002_person_stats_index'),
+        ("clues", "0003_clue_links"),
+        ("org", "0002_person_stats_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='clue',
-            name='status',
-            field=models.CharField(choices=[('registered', '待处置'), ('opinion', '拟办意见待审批'), ('inquiry', '谈话函询'), ('verification', '初步核实'), ('shelved', '暂存待查'), ('case', '立案审查调查'), ('closed', '予以了结'), ('concluded', '已办结'), ('merged', '已合并')], default='registered', max_length=16, verbose_name='状态'),
+            model_name="clue",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("registered", "待处置"),
+                    ("opinion", "拟办意见待审批"),
+                    ("inquiry", "谈话函询"),
+                    ("verification", "初步核实"),
+                    ("shelved", "暂存待查"),
+                    ("case", "立案审查调查"),
+                    ("closed", "予以了结"),
+                    ("concluded", "已办结"),
+                    ("merged", "已合并"),
+                ],
+                default="registered",
+                max_length=16,
+                verbose_name="状态",
+            ),
         ),
         migrations.CreateModel(
-            name='Attachment',
+            name="Attachment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=255, verbose_name='文件名')),
-                ('content_type', models.CharField(max_length=128)),
-                ('size', models.PositiveBigIntegerField(verbose_name='大小')),
-                ('sha256', models.CharField(db_index=True, max_length=64)),
-                ('storage_key', models.CharField(max_length=80, unique=True)),
-                ('uploaded_at', models.DateTimeField(auto_now_add=True)),
-                ('clue', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='attachments', to='clues.clue')),
-                ('petition', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='attachments', to='clues.petition')),
-                ('uploaded_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("name", models.CharField(max_length=255, verbose_name="文件名")),
+                ("content_type", models.CharField(max_length=128)),
+                ("size", models.PositiveBigIntegerField(verbose_name="大小")),
+                ("sha256", models.CharField(db_index=True, max_length=64)),
+                ("storage_key", models.CharField(max_length=80, unique=True)),
+                ("uploaded_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "clue",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="attachments",
+                        to="clues.clue",
+                    ),
+                ),
+                (
+                    "petition",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="attachments",
+                        to="clues.petition",
+                    ),
+                ),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '附件',
-                'ordering': ['id'],
+                "verbose_name": "附件",
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='CaseReport',
+            name="CaseReport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=128, verbose_name='标题')),
-                ('body', models.TextField(verbose_name='正文')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('author', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('clue', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='analysis_report', to='clues.clue')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("title", models.CharField(max_length=128, verbose_name="标题")),
+                ("body", models.TextField(verbose_name="正文")),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "clue",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="analysis_report",
+                        to="clues.clue",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '案件剖析报告',
+                "verbose_name": "案件剖析报告",
             },
         ),
         migrations.CreateModel(
-            name='IntegrityBatch',
+            name="IntegrityBatch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('purpose', models.CharField(max_length=128, verbose_name='事由')),
-                ('submitted_at', models.DateTimeField(auto_now_add=True)),
-                ('confirmed_at', models.DateTimeField(blank=True, null=True, verbose_name='回复时间')),
-                ('commission', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='org.unit', verbose_name='回复机关')),
-                ('confirmed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('requesting_unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='org.unit', verbose_name='征求单位')),
-                ('submitted_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("purpose", models.CharField(max_length=128, verbose_name="事由")),
+                ("submitted_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "confirmed_at",
+                    models.DateTimeField(
+                        blank=True, null=True, verbose_name="回复时间"
+                    ),
+                ),
+                (
+                    "commission",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="org.unit",
+                        verbose_name="回复机关",
+                    ),
+                ),
+                (
+                    "confirmed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "requesting_unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="org.unit",
+                        verbose_name="征求单位",
+                    ),
+                ),
+                (
+                    "submitted_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '党风廉政意见征求',
-                'ordering': ['-submitted_at', '-id'],
+                "verbose_name": "党风廉政意见征求",
+                "ordering": ["-submitted_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='IntegrityEntry',
+            name="IntegrityEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('row', models.PositiveIntegerField(verbose_name='序号')),
-                ('name', models.CharField(max_length=64, verbose_name='姓名')),
-                ('id_masked', models.CharField(max_length=24, verbose_name='身份证号码')),
-                ('proposal', models.CharField(choices=[('none', '无意见'), ('defer', '暂缓'), ('objection', '有意见')], max_length=12, verbose_name='建议意见')),
-                ('reasons', models.JSONField(default=list, verbose_name='依据')),
-                ('reply', models.CharField(blank=True, choices=[('none', '无意见'), ('defer', '暂缓'), ('objection', '有意见')], max_length=12, verbose_name='回复意见')),
-                ('reply_note', models.CharField(blank=True, max_length=255, verbose_name='回复说明')),
-                ('batch', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='entries', to='clues.integritybatch')),
-                ('person', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='org.person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("row", models.PositiveIntegerField(verbose_name="序号")),
+                ("name", models.CharField(max_length=64, verbose_name="姓名")),
+                (
+                    "id_masked",
+                    models.CharField(max_length=24, verbose_name="身份证号码"),
+                ),
+                (
+                    "proposal",
+                    models.CharField(
+                        choices=[
+                            ("none", "无意见"),
+                            ("defer", "暂缓"),
+                            ("objection", "有意见"),
+                        ],
+                        max_length=12,
+                        verbose_name="建议意见",
+                    ),
+                ),
+                ("reasons", models.JSONField(default=list, verbose_name="依据")),
+                (
+                    "reply",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("none", "无意见"),
+                            ("defer", "暂缓"),
+                            ("objection", "有意见"),
+                        ],
+                        max_length=12,
+                        verbose_name="回复意见",
+                    ),
+                ),
+                (
+                    "reply_note",
+                    models.CharField(
+                        blank=True, max_length=255, verbose_name="回复说明"
+                    ),
+                ),
+                (
+                    "batch",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="entries",
+                        to="clues.integritybatch",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="org.person",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '党风廉政意见',
-                'ordering': ['batch_id', 'row'],
+                "verbose_name": "党风廉政意见",
+                "ordering": ["batch_id", "row"],
             },
         ),
         migrations.CreateModel(
-            name='JointTeam',
+            name="JointTeam",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=128, verbose_name='专班名称')),
-                ('purpose', models.CharField(choices=[('screening', '联合排查'), ('case', '联合查办')], default='screening', max_length=12, verbose_name='类型')),
-                ('is_active', models.BooleanField(default=True, verbose_name='工作中')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('clue', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='teams', to='clues.clue')),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('lead_unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='org.unit', verbose_name='牵头单位')),
-                ('zone', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='org.collaborationzone', verbose_name='协作区')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("name", models.CharField(max_length=128, verbose_name="专班名称")),
+                (
+                    "purpose",
+                    models.CharField(
+                        choices=[("screening", "联合排查"), ("case", "联合查办")],
+                        default="screening",
+                        max_length=12,
+                        verbose_name="类型",
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="工作中")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "clue",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="teams",
+                        to="clues.clue",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "lead_unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="org.unit",
+                        verbose_name="牵头单位",
+                    ),
+                ),
+                (
+                    "zone",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="org.collaborationzone",
+                        verbose_name="协作区",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '联合工作组',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "联合工作组",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Outcome',
+            name="Outcome",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('form', models.PositiveSmallIntegerField(blank=True, choices=[(1, '第一种形态'), (2, '第二种形态'), (3, '第三种形态'), (4, '第四种形态')], null=True, verbose_name='四种形态')),
-                ('conclusion', models.TextField(verbose_name='处理结论')),
-                ('decided_date', models.DateField(verbose_name='决定日期')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('clue', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='outcomes', to='clues.clue')),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('person', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='outcomes', to='org.person')),
-                ('subject', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='outcomes', to='clues.cluesubject')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "form",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        choices=[
+                            (1, "第一种形态"),
+                            (2, "第二种形态"),
+                            (3, "第三种形态"),
+                            (4, "第四种形态"),
+                        ],
+                        null=True,
+                        verbose_name="四种形态",
+                    ),
+                ),
+                ("conclusion", models.TextField(verbose_name="处理结论")),
+                ("decided_date", models.DateField(verbose_name="决定日期")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "clue",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="outcomes",
+                        to="clues.clue",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="outcomes",
+                        to="org.person",
+                    ),
+                ),
+                (
+                    "subject",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="outcomes",
+                        to="clues.cluesubject",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '处理结果',
-                'ordering': ['clue_id', 'id'],
+                "verbose_name": "处理结果",
+                "ordering": ["clue_id", "id"],
             },
         ),
         migrations.CreateModel(
-            name='TeamLogEntry',
+            name="TeamLogEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('log', '工作记录'), ('decision', '集体决定')], max_length=12, verbose_name='类别')),
-                ('text', models.TextField(verbose_name='内容')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('team', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='log', to='clues.jointteam')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("log", "工作记录"), ("decision", "集体决定")],
+                        max_length=12,
+                        verbose_name="类别",
+                    ),
+                ),
+                ("text", models.TextField(verbose_name="内容")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="log",
+                        to="clues.jointteam",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '工作组记录',
-                'ordering': ['team_id', 'created_at', 'id'],
+                "verbose_name": "工作组记录",
+                "ordering": ["team_id", "created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Transfer',
+            name="Transfer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('transfer', '移送'), ('refer', '转办'), ('assign', '交办')], max_length=12, verbose_name='方式')),
-                ('reason', models.TextField(verbose_name='移送理由')),
-                ('feedback_workdays', models.PositiveIntegerField(verbose_name='反馈期限（工作日）')),
-                ('feedback_due', models.DateField(verbose_name='反馈截止日期')),
-                ('status', models.CharField(choices=[('sent', '待接收'), ('accepted', '已接收办理中'), ('returned', '已退回'), ('fed_back', '已反馈办结')], default='sent', max_length=12, verbose_name='状态')),
-                ('sent_at', models.DateTimeField(auto_now_add=True, verbose_name='移送时间')),
-                ('decided_at', models.DateTimeField(blank=True, null=True, verbose_name='接收或退回时间')),
-                ('return_reason', models.TextField(blank=True, verbose_name='退回理由')),
-                ('fed_back_at', models.DateTimeField(blank=True, null=True, verbose_name='办结反馈时间')),
-                ('clue', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='transfers', to='clues.clue')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('from_unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='transfers_out', to='org.unit', verbose_name='移出单位')),
-                ('sent_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('to_unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='transfers_in', to='org.unit', verbose_name='接收单位')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("transfer", "移送"),
+                            ("refer", "转办"),
+                            ("assign", "交办"),
+                        ],
+                        max_length=12,
+                        verbose_name="方式",
+                    ),
+                ),
+                ("reason", models.TextField(verbose_name="移送理由")),
+                (
+                    "feedback_workdays",
+                    models.PositiveIntegerField(verbose_name="反馈期限（工作日）"),
+                ),
+                ("feedback_due", models.DateField(verbose_name="反馈截止日期")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("sent", "待接收"),
+                            ("accepted", "已接收办理中"),
+                            ("returned", "已退回"),
+                            ("fed_back", "已反馈办结"),
+                        ],
+                        default="sent",
+                        max_length=12,
+                        verbose_name="状态",
+                    ),
+                ),
+                (
+                    "sent_at",
+                    models.DateTimeField(auto_now_add=True, verbose_name="移送时间"),
+                ),
+                (
+                    "decided_at",
+                    models.DateTimeField(
+                        blank=True, null=True, verbose_name="接收或退回时间"
+                    ),
+                ),
+                (
+                    "return_reason",
+                    models.TextField(blank=True, verbose_name="退回理由"),
+                ),
+                (
+                    "fed_back_at",
+                    models.DateTimeField(
+                        blank=True, null=True, verbose_name="办结反馈时间"
+                    ),
+                ),
+                (
+                    "clue",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="transfers",
+                        to="clues.clue",
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "from_unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="transfers_out",
+                        to="org.unit",
+                        verbose_name="移出单位",
+                    ),
+                ),
+                (
+                    "sent_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "to_unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="transfers_in",
+                        to="org.unit",
+                        verbose_name="接收单位",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '线索移送',
-                'ordering': ['-sent_at', '-id'],
+                "verbose_name": "线索移送",
+                "ordering": ["-sent_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='TransferNote',
+            name="TransferNote",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('progress', '进展反馈'), ('result', '处置情况反馈'), ('reminder', '催办')], max_length=12, verbose_name='类别')),
-                ('content', models.TextField(verbose_name='内容')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('transfer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notes', to='clues.transfer')),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='org.unit', verbose_name='单位')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("progress", "进展反馈"),
+                            ("result", "处置情况反馈"),
+                            ("reminder", "催办"),
+                        ],
+                        max_length=12,
+                        verbose_name="类别",
+                    ),
+                ),
+                ("content", models.TextField(verbose_name="内容")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "transfer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notes",
+                        to="clues.transfer",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="org.unit",
+                        verbose_name="单位",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '移送反馈',
-                'ordering': ['transfer_id', 'created_at', 'id'],
+                "verbose_name": "移送反馈",
+                "ordering": ["transfer_id", "created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Disposal',
+            name="Disposal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('method', models.CharField(choices=[('inquiry', '谈话函询'), ('verification', '初步核实'), ('shelved', '暂存待查'), ('closed', '予以了结'), ('case', '立案审查调查')], max_length=16, verbose_name='处置方式')),
-                ('inquiry_form', models.CharField(blank=True, choices=[('talk', '谈话'), ('letter', '函询')], max_length=8, verbose_name='谈话或函询')),
-                ('opinion', models.TextField(verbose_name='拟办意见')),
-                ('drafted_at', models.DateTimeField(auto_now_add=True)),
-                ('needs_main_leader', models.BooleanField(default=False, verbose_name='须主要负责人审批')),
-                ('status', models.CharField(choices=[('pending', '待审批'), ('approved', '已批准'), ('rejected', '未批准')], default='pending', max_length=12, verbose_name='审批状态')),
-                ('decided_at', models.DateTimeField(blank=True, null=True, verbose_name='审批时间')),
-                ('decision_comment', models.CharField(blank=True, max_length=255, verbose_name='审批意见')),
-                ('reply_due', models.DateField(blank=True, null=True, verbose_name='回复期限')),
-                ('reply_date', models.DateField(blank=True, null=True, verbose_name='回复日期')),
-                ('reply_text', models.TextField(blank=True, verbose_name='谈话记录或书面回复')),
-                ('report_text', models.TextField(blank=True, verbose_name='初步核实报告')),
-                ('report_date', models.DateField(blank=True, null=True, verbose_name='报告日期')),
-                ('clue', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='disposals', to='clues.clue')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('drafted_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='org.unit', verbose_name='承办单位')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "method",
+                    models.CharField(
+                        choices=[
+                            ("inquiry", "谈话函询"),
+                            ("verification", "初步核实"),
+                            ("shelved", "暂存待查"),
+                            ("closed", "予以了结"),
+                            ("case", "立案审查调查"),
+                        ],
+                        max_length=16,
+                        verbose_name="处置方式",
+                    ),
+                ),
+                (
+                    "inquiry_form",
+                    models.CharField(
+                        blank=True,
+                        choices=[("talk", "谈话"), ("letter", "函询")],
+                        max_length=8,
+                        verbose_name="谈话或函询",
+                    ),
+                ),
+                ("opinion", models.TextField(verbose_name="拟办意见")),
+                ("drafted_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "needs_main_leader",
+                    models.BooleanField(default=False, verbose_name="须主要负责人审批"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "待审批"),
+                            ("approved", "已批准"),
+                            ("rejected", "未批准"),
+                        ],
+                        default="pending",
+                        max_length=12,
+                        verbose_name="审批状态",
+                    ),
+                ),
+                (
+                    "decided_at",
+                    models.DateTimeField(
+                        blank=True, null=True, verbose_name="审批时间"
+                    ),
+                ),
+                (
+                    "decision_comment",
+                    models.CharField(
+                        blank=True, max_length=255, verbose_name="审批意见"
+                    ),
+                ),
+                (
+                    "reply_due",
+                    models.DateField(blank=True, null=True, verbose_name="回复期限"),
+                ),
+                (
+                    "reply_date",
+                    models.DateField(blank=True, null=True, verbose_name="回复日期"),
+                ),
+                (
+                    "reply_text",
+                    models.TextField(blank=True, verbose_name="谈话记录或书面回复"),
+                ),
+                (
+                    "report_text",
+                    models.TextField(blank=True, verbose_name="初步核实报告"),
+                ),
+                (
+                    "report_date",
+                    models.DateField(blank=True, null=True, verbose_name="报告日期"),
+                ),
+                (
+                    "clue",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="disposals",
+                        to="clues.clue",
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "drafted_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="org.unit",
+                        verbose_name="承办单位",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '处置意见',
-                'ordering': ['clue_id', 'id'],
-                'indexes': [models.Index(fields=['status', 'method'], name='clues_dispo_status_cf41ec_idx')],
+                "verbose_name": "处置意见",
+                "ordering": ["clue_id", "id"],
+                "indexes": [
+                    models.Index(
+                        fields=["status", "method"],
+                        name="clues_dispo_status_cf41ec_idx",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='JointTeamMember',
+            name="JointTeamMember",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('is_lead', models.BooleanField(default=False, verbose_name='组长')),
-                ('added_at', models.DateTimeField(auto_now_add=True)),
-                ('team', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='members', to='clues.jointteam')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='team_seats', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("is_lead", models.BooleanField(default=False, verbose_name="组长")),
+                ("added_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "team",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="members",
+                        to="clues.jointteam",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="team_seats",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '工作组成员',
-                'constraints': [models.UniqueConstraint(fields=('team', 'user'), name='unique_team_member')],
+                "verbose_name": "工作组成员",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("team", "user"), name="unique_team_member"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Sanction',
+            name="Sanction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('party_warning', '党内警告'), ('party_serious_warning', '党内严重警告'), ('party_removal', '撤销党内职务'), ('party_probation', '留党察看'), ('party_expulsion', '开除党籍'), ('gov_warning', '政务警告'), ('gov_demerit', '政务记过'), ('gov_major_demerit', '政务记大过'), ('gov_demotion', '政务降级'), ('gov_dismissal', '政务撤职'), ('gov_expulsion', '政务开除'), ('admonition', '诫勉'), ('org_handling', '组织处理')], max_length=24, verbose_name='处分类别')),
-                ('effective_date', models.DateField(verbose_name='生效日期')),
-                ('probation_months', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='留党察看期（月）')),
-                ('influence_months', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='影响期（月）')),
-                ('influence_end', models.DateField(blank=True, null=True, verbose_name='影响期截止')),
-                ('note', models.CharField(blank=True, max_length=255, verbose_name='说明')),
-                ('outcome', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sanctions', to='clues.outcome')),
-                ('person', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='sanctions', to='org.person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("party_warning", "党内警告"),
+                            ("party_serious_warning", "党内严重警告"),
+                            ("party_removal", "撤销党内职务"),
+                            ("party_probation", "留党察看"),
+                            ("party_expulsion", "开除党籍"),
+                            ("gov_warning", "政务警告"),
+                            ("gov_demerit", "政务记过"),
+                            ("gov_major_demerit", "政务记大过"),
+                            ("gov_demotion", "政务降级"),
+                            ("gov_dismissal", "政务撤职"),
+                            ("gov_expulsion", "政务开除"),
+                            ("admonition", "诫勉"),
+                            ("org_handling", "组织处理"),
+                        ],
+                        max_length=24,
+                        verbose_name="处分类别",
+                    ),
+                ),
+                ("effective_date", models.DateField(verbose_name="生效日期")),
+                (
+                    "probation_months",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="留党察看期（月）"
+                    ),
+                ),
+                (
+                    "influence_months",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="影响期（月）"
+                    ),
+                ),
+                (
+                    "influence_end",
+                    models.DateField(blank=True, null=True, verbose_name="影响期截止"),
+                ),
+                (
+                    "note",
+                    models.CharField(blank=True, max_length=255, verbose_name="说明"),
+                ),
+                (
+                    "outcome",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sanctions",
+                        to="clues.outcome",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="sanctions",
+                        to="org.person",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '处分及处理',
-                'ordering': ['-effective_date', 'id'],
-                'indexes': [models.Index(fields=['person', 'influence_end'], name='clues_sanct_person__dc1abc_idx')],
+                "verbose_name": "处分及处理",
+                "ordering": ["-effective_date", "id"],
+                "indexes": [
+                    models.Index(
+                        fields=["person", "influence_end"],
+                        name="clues_sanct_person__dc1abc_idx",
+                    )
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='transfer',
-            index=models.Index(fields=['to_unit', 'status'], name='clues_trans_to_unit_c6b9c9_idx'),
+            model_name="transfer",
+            index=models.Index(
+                fields=["to_unit", "status"], name="clues_trans_to_unit_c6b9c9_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='transfer',
-            index=models.Index(fields=['from_unit', 'status'], name='clues_trans_from_un_0f879a_idx'),
+            model_name="transfer",
+            index=models.Index(
+                fields=["from_unit", "status"], name="clues_trans_from_un_0f879a_idx"
+            ),
         ),
     ]

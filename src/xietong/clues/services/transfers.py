@@ -355,9 +355,7 @@ def transfer_remind_overdue(*, today: dt.date | None = None) -> list[TransferNot
 
     # ``today`` is the day the deadlines are judged on; "once a day" goes by the clock.
     today = today or timezone.localdate()
-    start = timezone.make_aware(
-        dt.datetime.combine(timezone.localdate(), dt.time.min)
-    )
+    start = timezone.make_aware(dt.datetime.combine(timezone.localdate(), dt.time.min))
     reminded_today = TransferNote.objects.filter(
         kind=TransferNoteKind.REMINDER, created_by=None, created_at__gte=start
     ).values("transfer_id")

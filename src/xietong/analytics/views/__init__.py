@@ -1,0 +1,1 @@
+"""Pages of the analytics app, one module per sub-domain (each with its ``urlpatterns``)."""

@@ -1,0 +1,5 @@
+"""Pages of the analytics app: runs."""
+
+from django.urls import path  # noqa: F401
+
+urlpatterns: list = []
