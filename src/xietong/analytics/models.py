@@ -280,7 +280,14 @@ class Hit(models.Model):
         indexes = [models.Index(fields=["unit", "model", "status"])]
 
     def __str__(self):
-        return f"{self.get_model_display()}：{self.subject_name or self.identity[:8]}"
+        return f"{self.model_label}：{self.subject_name or self.identity[:8]}"
+
+    @property
+    def model_label(self) -> str:
+        """The built-in model's Chinese name, or the custom model's own name."""
+        if self.custom_model_id is not None:
+            return self.custom_model.name
+        return ModelKey(self.model).label if self.model in ModelKey.values else ""
 
 
 class DatasetImport(models.Model):

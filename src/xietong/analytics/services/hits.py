@@ -77,7 +77,7 @@ def _register_clue(actor, hit: Hit, reason: str):
     if person is None and not hit.subject_name:
         return None  # a hit about no one in particular stays marked only
     subject = SubjectInput(person=person, name=hit.subject_name)
-    summary = f"【{hit.get_model_display()}】{hit.reason}"
+    summary = f"【{hit.model_label}】{hit.reason}"
     if reason:
         summary += f"（研判意见：{reason}）"
     return clue_register(
