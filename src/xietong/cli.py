@@ -74,6 +74,9 @@ def cmd_demo(args) -> int:
 
         build_clues(seed=args.seed)
         build_clue_workflows(seed=args.seed)
+        from xietong.analytics.demo import build_analytics
+
+        build_analytics(seed=args.seed)
         _analyze(connection)
     print(demo.demo_accounts_summary(accounts))
     print(f"数据库：{connection.settings_dict['NAME']}")
