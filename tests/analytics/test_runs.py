@@ -8,7 +8,7 @@ from tests.factories import account
 from xietong.access import policies
 from xietong.access.roles import Role
 from xietong.analytics import selectors
-from xietong.analytics.engine import hit_identity
+from xietong.analytics.engine import CATALOGUE, hit_identity
 from xietong.analytics.models import Hit, HitStatus, ModelRun, RunStatus
 from xietong.analytics.services import dataset_import, hit_triage, model_run_execute
 from xietong.audit.models import AuditEntry
@@ -53,7 +53,7 @@ def _import_death_payment(actor, unit, tmp_path, **kw):
 
 
 def test_every_planted_anomaly_is_found_after_import_and_rerun_adds_nothing(
-    world, tmp_path
+    world, tmp_path, record_property
 ):
     actor = analyst(world, "a_commission")
     unit = world.units["a_commission"]
@@ -70,6 +70,15 @@ def test_every_planted_anomaly_is_found_after_import_and_rerun_adds_nothing(
     expected = {hit_identity(h) for h in truth.hits}
     missing = expected - stored
     assert not missing, sorted(missing)[:5]
+    # Precision and recall per model over the dirty department files, shown in the
+    # suite's summary (tests/conftest.py); every model must find all it should and
+    # raise nothing the ground truth does not hold.
+    scores = precision_recall(stored, expected)
+    record_property("precision_recall", scores)
+    assert set(scores) == set(CATALOGUE)
+    for model, score in scores.items():
+        assert score["recall"] == 1.0, (model, score)
+        assert score["precision"] == 1.0, (model, score)
     # Payroll came as two files (two datasets); the run read both.
     assert sum(k.startswith("payroll:") for k in run.data_versions) == 2
 
@@ -81,6 +90,23 @@ def test_every_planted_anomaly_is_found_after_import_and_rerun_adds_nothing(
     assert set(Hit.objects.values_list("first_run", flat=True)) == {run.pk}
     hits = selectors.run_hits(again)
     assert len(hits) == run.hits_new and not any(h["new"] for h in hits)
+
+
+def precision_recall(found: set, expected: set) -> dict[str, dict]:
+    """Per model: true and false positives, misses, precision and recall."""
+    scores = {}
+    for model in CATALOGUE:
+        got = {h for h in found if h[0] == model}
+        want = {h for h in expected if h[0] == model}
+        tp = len(got & want)
+        scores[model] = {
+            "tp": tp,
+            "fp": len(got - want),
+            "fn": len(want - got),
+            "precision": tp / len(got) if got else 1.0,
+            "recall": tp / len(want) if want else 1.0,
+        }
+    return scores
 
 
 def _primary(model):
