@@ -1,9 +1,11 @@
 """Benchmarks: page latency and server memory over the demo province at scale 10; clue
 registration with the related-clue check at 1,000,000 clues (``bench/clues.py``); the
-党风廉政意见回复 batch of 550 persons (``bench/integrity.py``).
+党风廉政意见回复 batch of 550 persons (``bench/integrity.py``); the big-data supervision
+models over a synthetic province of 20,000,000 payments (``bench/analytics.py``).
 
-Usage: ``make bench`` (everything), or ``python bench/run.py --only pages|clues|integrity|all
-[--scale 10] [--requests 200] [--clues 1000000] [--registrations 200]``.
+Usage: ``make bench`` (everything), or ``python bench/run.py
+--only pages|clues|integrity|analytics|all [--scale 10] [--requests 200]
+[--clues 1000000] [--registrations 200] [--analytics-scale 1.0]``.
 Builds the demo province once into ``bench/out/`` (reused while the scale and seed match),
 starts the real server (gunicorn, 2 workers, as ``xietong serve``), logs in as demo accounts
 and measures each page sequentially from one client. Prints p50/p95 per page and the peak
@@ -163,6 +165,7 @@ def main() -> None:
     ap.add_argument("--port", type=int, default=8799)
     ap.add_argument("--clues", type=int, default=1_000_000)
     ap.add_argument("--registrations", type=int, default=200)
+    ap.add_argument("--analytics-scale", type=float, default=1.0)
     args = ap.parse_args()
     wanted = BENCHES if args.only == "all" else (args.only,)
     for name in wanted:
@@ -334,12 +337,28 @@ def bench_pages(args) -> None:
     )
 
 
+def bench_analytics(args) -> None:
+    """The seven models over the synthetic province (``--analytics-scale``; 1.0 is
+    20,000,000 payments): generation, the real importer, DuckDB against hand-written
+    queries, the whole catalogue on DuckDB and Spark (bench/analytics.py)."""
+    subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "analytics.py"),
+            "--scale",
+            str(args.analytics_scale),
+        ],
+        check=True,
+    )
+
+
 #: The benchmarks ``--only`` may name, in the order ``all`` runs them.
-BENCHES = ("pages", "clues", "integrity")
+BENCHES = ("pages", "clues", "integrity", "analytics")
 BENCH_FUNCTIONS = {
     "pages": bench_pages,
     "clues": bench_clues,
     "integrity": bench_integrity,
+    "analytics": bench_analytics,
 }
 
 if __name__ == "__main__":

@@ -419,6 +419,36 @@ def cmd_models_run(args) -> int:
     return 0
 
 
+def cmd_worker(args) -> int:
+    import logging
+
+    from xietong.analytics.jobs import Worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    worker = Worker(poll=args.poll)
+    if args.once:
+        count = worker.run_until_empty()
+        print(f"已处理 {count} 个任务。")
+        return 0
+    print(f"后台任务进程已启动（每 {args.poll:g} 秒检查一次队列），按 Ctrl+C 停止。")
+    try:
+        worker.run_forever()
+    except KeyboardInterrupt:
+        # The job in hand (if any) is taken up again once its heartbeat is stale.
+        print("已停止。")
+    return 0
+
+
+def _positive_seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"秒数“{value}”应为数字") from None
+    if seconds <= 0:
+        raise argparse.ArgumentTypeError("秒数应大于 0")
+    return seconds
+
+
 def cmd_manage(args) -> int:
     from django.core.management import execute_from_command_line
 
@@ -574,6 +604,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     s.add_argument("--json", action="store_true", help="以 JSON 数组输出全部命中")
     s.set_defaults(func=cmd_models_run)
+
+    s = sub.add_parser(
+        "worker",
+        help="后台任务进程：模型运行、数据集导入和定时运行（生产环境作为服务运行）",
+    )
+    s.add_argument("--once", action="store_true", help="处理完队列中的任务后退出")
+    s.add_argument(
+        "--poll",
+        type=_positive_seconds,
+        default=2.0,
+        metavar="秒",
+        help="队列为空时多久检查一次（默认 2 秒）",
+    )
+    s.set_defaults(func=cmd_worker)
 
     ac = sub.add_parser("accounts", help="账号").add_subparsers(
         dest="op", required=True

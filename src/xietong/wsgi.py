@@ -9,3 +9,9 @@ application = get_wsgi_application()
 from xietong.core.sqlite_wal import start_checkpointer  # noqa: E402
 
 start_checkpointer()
+
+# Background jobs (model runs, dataset imports) in a thread of this process, unless
+# production runs `xietong worker` as a service (XIETONG_INPROCESS_WORKER).
+from xietong.analytics.jobs import start_inprocess_worker  # noqa: E402
+
+start_inprocess_worker()

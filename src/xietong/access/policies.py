@@ -648,3 +648,45 @@ def can_triage_hit(user, hit) -> bool:
     """An analyst of the hit's commission dismisses it or turns it into a clue, problem
     or risk."""
     return _in_analytics_units(user, hit.unit, ANALYTICS_WORK_ROLES)
+
+
+# Custom SQL models (自定义模型) belong to a unit, like the data they read. A private model
+# is its creator's alone; a shared one (本单位共享) is seen by everyone who sees that unit's
+# analytics (analyst, 委领导, 案管). Editing and deleting: the creator, and — for a shared
+# model, which the unit's analysts maintain together — any analyst of the unit. Running:
+# whoever sees the model and may run models over the unit's data (an analyst). A creator
+# who is no longer an analyst of the unit's commission loses the model with the unit.
+
+
+def scope_custom_models(user, qs: QuerySet) -> QuerySet:
+    """Custom models ``user`` may see: their own and those shared in units they see."""
+    units = analytics_units(user).values("pk")
+    return qs.filter(unit__in=units).filter(Q(created_by=user) | Q(shared=True))
+
+
+def can_view_custom_model(user, custom_model) -> bool:
+    """May ``user`` open this custom model (its SQL, parameters and runs)?"""
+    if custom_model.created_by_id != getattr(user, "pk", None) and not (
+        custom_model.shared
+    ):
+        return False
+    return _in_analytics_units(user, custom_model.unit, ANALYTICS_VIEW_ROLES)
+
+
+def can_create_custom_model(user, unit: Unit | None) -> bool:
+    """An analyst writes custom models for a unit of their own commission."""
+    return _in_analytics_units(user, unit, ANALYTICS_WORK_ROLES)
+
+
+def can_edit_custom_model(user, custom_model) -> bool:
+    """The creator edits or deletes a model; any analyst of the unit a shared one."""
+    if not can_view_custom_model(user, custom_model):
+        return False
+    return _in_analytics_units(user, custom_model.unit, ANALYTICS_WORK_ROLES)
+
+
+def can_run_custom_model(user, custom_model) -> bool:
+    """Whoever sees the model and may run models over its unit's data runs it."""
+    return can_view_custom_model(user, custom_model) and can_run_models(
+        user, custom_model.unit
+    )

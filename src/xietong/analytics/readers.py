@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import codecs
 import csv
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,11 +25,23 @@ _CHINESE = {"gbk", "gb2312", "gb18030", "hz", "cp936"}
 
 @dataclass
 class Source:
-    """An opened input: its format, encoding (CSV) and a row iterator."""
+    """An opened input: its format, encoding (CSV) and a row iterator.
+
+    ``position()`` tells how many bytes of the file the rows read so far stand for:
+    exact for CSV (the read buffer's offset), estimated from the row count for XLSX
+    and Parquet, whose bytes are compressed.
+    """
 
     format: str
     encoding: str
     rows: Iterator[list[Any]]
+    position: Callable[[], int] = field(default=lambda: 0)
+
+    def close(self) -> None:
+        """Release the file now rather than when the iterator is collected."""
+        close = getattr(self.rows, "close", None)
+        if close is not None:
+            close()
 
 
 def file_format(file_name: str) -> str:
@@ -66,23 +78,52 @@ def detect_encoding(path: Path) -> str:
 
 def open_source(path: Path, fmt: str, *, xlsx_max_bytes: int) -> Source:
     """Open ``path`` for streaming; the first row yielded is the header."""
+    size = path.stat().st_size
     if fmt == "csv":
         encoding = detect_encoding(path)
-        return Source("csv", encoding, _csv_rows(path, encoding))
+        opened: list = []  # the open file, for position()
+        return Source(
+            "csv",
+            encoding,
+            _csv_rows(path, encoding, opened),
+            lambda: _tell(opened[0], size) if opened else 0,
+        )
+    tracker = _Tracker(size)
     if fmt == "xlsx":
-        size = path.stat().st_size
         if size > xlsx_max_bytes:
             raise ValidationError(
                 f"XLSX 文件过大（{size / 1048576:.0f} MB，上限 "
                 f"{xlsx_max_bytes / 1048576:.0f} MB）：请另存为 CSV 或 Parquet 后导入。",
                 fields={"file": "文件过大"},
             )
-        return Source("xlsx", "", _xlsx_rows(path))
-    return Source("parquet", "", _parquet_rows(path))
+        return Source("xlsx", "", _xlsx_rows(path, tracker), tracker.position)
+    return Source("parquet", "", _parquet_rows(path, tracker), tracker.position)
 
 
-def _csv_rows(path: Path, encoding: str) -> Iterator[list[Any]]:
+def _tell(fh, size: int) -> int:
+    try:
+        return size if fh.closed else fh.buffer.tell()
+    except (OSError, ValueError):
+        return 0
+
+
+class _Tracker:
+    """Bytes read, estimated as the share of rows read of the rows the file declares."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self.total = 0
+        self.done = 0
+
+    def position(self) -> int:
+        if not self.total:
+            return 0
+        return min(self.size, self.size * self.done // self.total)
+
+
+def _csv_rows(path: Path, encoding: str, opened: list) -> Iterator[list[Any]]:
     with open(path, encoding=encoding, newline="") as fh:
+        opened.append(fh)
         reader = csv.reader(fh)
         try:
             yield from reader
@@ -99,7 +140,7 @@ def _csv_rows(path: Path, encoding: str) -> Iterator[list[Any]]:
             ) from None
 
 
-def _xlsx_rows(path: Path) -> Iterator[list[Any]]:
+def _xlsx_rows(path: Path, tracker: _Tracker) -> Iterator[list[Any]]:
     from openpyxl import load_workbook
 
     try:
@@ -110,13 +151,19 @@ def _xlsx_rows(path: Path) -> Iterator[list[Any]]:
             fields={"file": "文件无法读取"},
         ) from None
     try:
-        for row in book.worksheets[0].iter_rows(values_only=True):
+        sheet = book.worksheets[0]
+        # The sheet's declared dimension; absent in some generated files (no estimate).
+        tracker.total = sheet.max_row or 0
+        for row in sheet.iter_rows(values_only=True):
+            tracker.done += 1
             yield list(row)
     finally:
         book.close()
 
 
-def _parquet_rows(path: Path, batch_size: int = 50_000) -> Iterator[list[Any]]:
+def _parquet_rows(
+    path: Path, tracker: _Tracker, batch_size: int = 50_000
+) -> Iterator[list[Any]]:
     import pyarrow.parquet as pq
 
     try:
@@ -127,7 +174,10 @@ def _parquet_rows(path: Path, batch_size: int = 50_000) -> Iterator[list[Any]]:
             fields={"file": "文件无法读取"},
         ) from None
     names = parquet.schema_arrow.names
+    tracker.total = parquet.metadata.num_rows
     yield list(names)
     for batch in parquet.iter_batches(batch_size=batch_size):
         columns = [batch.column(i).to_pylist() for i in range(batch.num_columns)]
-        yield from (list(row) for row in zip(*columns, strict=True))
+        for row in zip(*columns, strict=True):
+            tracker.done += 1
+            yield list(row)

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from xietong.access import policies
+from xietong.analytics.selectors import run_units as analytics_run_units
 from xietong.audit.exports import audited_xlsx_export
 from xietong.audit.models import Action
 from xietong.audit.services import audit_record
@@ -79,6 +80,8 @@ def unit_detail(request, pk):
         "can_see_persons": not reach.empty,
         "ancestors": _ancestors(unit),
         "can_edit": policies.can_edit_org(request.user),
+        # 一键抓取: analysts run every model over their data, narrowed to this unit.
+        "sweep_units": list(analytics_run_units(viewer=request.user)),
     }
     return render(request, "org/unit.html", ctx)
 

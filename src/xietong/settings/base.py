@@ -169,6 +169,15 @@ XIETONG_DATASET_XLSX_MAX_BYTES = int(
     os.environ.get("XIETONG_DATASET_XLSX_MAX_BYTES", str(200 * 1024 * 1024))
 )
 XIETONG_DATASET_CHUNK_ROWS = int(os.environ.get("XIETONG_DATASET_CHUNK_ROWS", "50000"))
+# Background jobs (model runs, dataset imports): the web process runs a worker thread
+# unless XIETONG_INPROCESS_WORKER=0 (production runs `xietong worker` as a service).
+# A running job stamps a heartbeat every XIETONG_JOB_HEARTBEAT_SECONDS; one whose
+# heartbeat is older than XIETONG_JOB_STALE_SECONDS is taken up again (3 tries).
+XIETONG_INPROCESS_WORKER = os.environ.get("XIETONG_INPROCESS_WORKER", "1") == "1"
+XIETONG_JOB_HEARTBEAT_SECONDS = float(
+    os.environ.get("XIETONG_JOB_HEARTBEAT_SECONDS", "5")
+)
+XIETONG_JOB_STALE_SECONDS = float(os.environ.get("XIETONG_JOB_STALE_SECONDS", "60"))
 
 LOGGING = {
     "version": 1,

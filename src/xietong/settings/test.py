@@ -5,7 +5,13 @@ import tempfile
 from pathlib import Path
 
 _home = Path(tempfile.mkdtemp(prefix="xietong-test-"))
-os.environ.setdefault("XIETONG_HOME", str(_home))
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # xdist workers inherit the controller's XIETONG_HOME; each needs its own, or two
+    # workers' datasets (same primary keys in their own databases) overwrite each
+    # other's files under datasets/<pk>/.
+    os.environ["XIETONG_HOME"] = str(_home)
+else:
+    os.environ.setdefault("XIETONG_HOME", str(_home))
 
 from .base import *  # noqa: E402,F403
 
@@ -16,6 +22,10 @@ PASSWORD_HASHERS = [
     "xietong.access.hashers.FastArgon2PasswordHasher",
 ]
 ALLOWED_HOSTS = ["*"]
+# Tests run jobs in their own thread; a heartbeat thread would write from a second
+# connection into the test's open transaction (tests/analytics/test_jobs.py turns it on).
+XIETONG_INPROCESS_WORKER = False
+XIETONG_JOB_HEARTBEAT_SECONDS = 0
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

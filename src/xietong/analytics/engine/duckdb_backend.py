@@ -67,8 +67,18 @@ class DuckDBBackend:
 
     # -- loading ------------------------------------------------------------
 
-    def load(self, sources: Mapping[str, Path], aux: Mapping[str, pa.Table]) -> None:
-        """Create every standard dataset table, and the auxiliary tables."""
+    def load(
+        self,
+        sources: Mapping[str, Path],
+        aux: Mapping[str, pa.Table],
+        filters: Mapping[str, str] | None = None,
+    ) -> None:
+        """Create every standard dataset table, and the auxiliary tables.
+
+        ``filters`` maps a dataset to a condition (the run's scope) its rows must
+        meet; ``{full}`` in it names the unfiltered table.
+        """
+        filters = filters or {}
         if self.locked:
             raise RuntimeError("the connection is locked; load before lock()")
         for name, spec in DATASETS.items():
@@ -87,7 +97,22 @@ class DuckDBBackend:
                 ).fetchall()
             }
             select = ", ".join(_typed(c, c.name in present) for c in spec.columns)
-            self.con.execute(f"CREATE TABLE {name} AS SELECT {select} FROM {source}")
+            condition = filters.get(name)
+            if condition is None:
+                self.con.execute(
+                    f"CREATE TABLE {name} AS SELECT {select} FROM {source}"
+                )
+                continue
+            full = f"__full_{name}"
+            self.con.execute(
+                f"CREATE TEMP TABLE {full} AS SELECT {select} FROM {source}"
+            )
+            self.con.execute(
+                # The same shape as on Spark (where the alias is needed).
+                f"CREATE TABLE {name} AS SELECT * FROM {full} AS scoped "
+                f"WHERE {condition.replace('{full}', full)}"
+            )
+            self.con.execute(f"DROP TABLE {full}")
         for name, table in aux.items():
             self.con.register("__aux_source", table)
             self.con.execute(f"CREATE TABLE {name} AS SELECT * FROM __aux_source")
@@ -111,6 +136,10 @@ class DuckDBBackend:
         cursor = self.con.execute(sql)
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def interrupt(self) -> None:
+        """Stop the query in flight (called from another thread to cancel a run)."""
+        self.con.interrupt()
 
     def close(self) -> None:
         self.con.close()

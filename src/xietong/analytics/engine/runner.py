@@ -11,12 +11,33 @@ A hit is a plain dict::
 
 Its identity, for de-duplication and for comparing engines and ground truth, is the
 model and the sorted keys of its primary dataset's evidence (``hit_identity``).
+
+Scope ("一键抓取"). A run may be narrowed before any model reads the data; the same
+filters are applied on load by both engines (``scope_filters``):
+
+- ``{}``: everything given.
+- ``{"region_code": "410105"}``: the rows of ``payments`` whose region code starts
+  with the code (trailing zero levels dropped: 410100 means all of 4101…). The
+  registers (residents, deaths, companies, shareholders, relatives) stay whole: they
+  are what the subjects are checked against, and narrowing them would turn an
+  ambiguous name into a unique one or hide a death registered elsewhere. Datasets
+  without a region code (contracts, payroll, officials, vehicles_use) stay whole.
+- ``{"target_unit": {"name": …, "uscc": …}}`` (被巡察单位): the records of that
+  unit — payments it paid (``paying_unit``), contracts it bought (``buyer_unit_*``),
+  trips of its cars (``vehicles_use.unit_name``), its officials (``unit_*``) and the
+  payroll of the persons it pays, with their pay from any other unit (so that 一人
+  多岗 still sees the second unit). A row belongs to the unit when its USCC equals
+  the unit's, or when its name equals the unit's after the company-name
+  normalisation (width, traditional characters, legal form such as 有限公司).
+  Registers stay whole.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping, Sequence
+import re
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -27,13 +48,26 @@ import sqlglot
 from sqlglot.errors import ErrorLevel
 
 from xietong.analytics.engine import names
+from xietong.analytics.engine import normalize as norm
 from xietong.analytics.engine.catalogue import CATALOGUE, PRIMARY_DATASET, get_model
-from xietong.analytics.engine.catalogue.base import DERIVED, ModelDefinition, Parameter
+from xietong.analytics.engine.catalogue.base import (
+    DERIVED,
+    ModelDefinition,
+    Parameter,
+    sql_string,
+)
 from xietong.analytics.engine.datasets import DATASETS
 
 CANONICAL_DIALECT = "duckdb"
 ENGINES = ("duckdb", "spark")
 _LIKE_UNSAFE = set("%_'\\")
+
+
+class RunCancelled(Exception):
+    """The caller asked the run to stop (``should_cancel``); no hits are returned."""
+
+    def __init__(self) -> None:
+        super().__init__("运行已取消")
 
 
 class ParameterError(ValueError):
@@ -340,6 +374,196 @@ def sort_hits(hits: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
 
 
 # ---------------------------------------------------------------------------
+# Scope
+# ---------------------------------------------------------------------------
+
+# Datasets narrowed by a region scope, and their region column.
+REGION_SCOPED = {"payments": "region_code"}
+# Datasets narrowed by a target-unit scope: (USCC column or None, name column).
+UNIT_SCOPED = {
+    "payments": (None, "paying_unit"),
+    "contracts": ("buyer_unit_uscc", "buyer_unit_name"),
+    "officials": ("unit_uscc", "unit_name"),
+    "vehicles_use": (None, "unit_name"),
+    "payroll": ("payroll_unit_uscc", "payroll_unit_name"),
+}
+# Of the unit-scoped datasets, those kept whole for every person the unit has a row
+# of (dataset -> person column): payroll, so a second paying unit is still seen.
+UNIT_SCOPED_BY_PERSON = {"payroll": "id_number"}
+# The placeholder a filter uses for the unfiltered table (self-joins).
+FULL_TABLE = "{full}"
+_REGION_PREFIX = re.compile(r"\d{2,12}")
+
+
+def _region_prefix(code: str) -> str:
+    """410100 -> 4101, 410000 -> 41, 410105001000 -> 410105001 (whole levels only)."""
+    if len(code) in (9, 12):
+        while len(code) > 6 and code.endswith("000"):
+            code = code[:-3]
+    if len(code) == 6:
+        while len(code) > 2 and code.endswith("00"):
+            code = code[:-2]
+    return code
+
+
+def check_scope(scope: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The scope in its stored form; ValueError in Chinese when it makes no sense."""
+    if not scope:
+        return {}
+    if not isinstance(scope, Mapping):
+        raise ValueError("抓取范围应为对象：{} 或 region_code 或 target_unit")
+    unknown = sorted(set(scope) - {"region_code", "target_unit"})
+    if unknown or len(scope) != 1:
+        raise ValueError(
+            "抓取范围只能是 region_code（行政区划代码前缀）或 target_unit（被巡察单位）"
+            "之一" + (f"，不认识：{'、'.join(unknown)}" if unknown else "")
+        )
+    if "region_code" in scope:
+        code = str(scope["region_code"] or "").strip()
+        if not _REGION_PREFIX.fullmatch(code):
+            raise ValueError(f"行政区划代码“{code}”无效：应为 2–12 位数字")
+        return {"region_code": code}
+    target = scope["target_unit"]
+    if not isinstance(target, Mapping):
+        raise ValueError("被巡察单位应给出名称（name）和统一社会信用代码（uscc）")
+    name = str(target.get("name") or "").strip()
+    uscc = str(target.get("uscc") or "").strip()
+    if not name and not uscc:
+        raise ValueError("被巡察单位至少要有名称或统一社会信用代码")
+    if uscc:
+        try:
+            uscc = norm.normalize_uscc(uscc).value
+        except norm.NormalizationError as exc:
+            raise ValueError(f"被巡察单位的{exc}") from None
+    return {"target_unit": {"name": name, "uscc": uscc}}
+
+
+def _unit_key(name: Any) -> str | None:
+    """A unit's name for comparison: the company-name normalisation, else folded."""
+    try:
+        return norm.normalize_company_name(name).value
+    except norm.NormalizationError:
+        return None
+
+
+def _distinct_values(path: Path, column: str) -> list[str]:
+    import pyarrow.compute as pc
+    import pyarrow.dataset as pads
+
+    data = pads.dataset(str(path), format="parquet")
+    if column not in data.schema.names:
+        return []
+    values = pc.unique(data.to_table(columns=[column]).column(column))
+    return [v for v in values.to_pylist() if isinstance(v, str) and v]
+
+
+def _in_list(column: str, values: Sequence[str]) -> str:
+    if not values:
+        return "1 = 0"
+    return f"{column} IN (" + ", ".join(sql_string(v) for v in sorted(values)) + ")"
+
+
+def scope_filters(
+    sources: Mapping[str, Path], scope: Mapping[str, Any] | None
+) -> dict[str, str]:
+    """Dataset -> canonical SQL condition on its standard columns (see module doc).
+
+    A condition may read the unfiltered table as ``{full}``. The names of the target
+    unit are matched in Python over each file's distinct names, so both engines get
+    the same literal list.
+    """
+    scope = check_scope(scope)
+    filters: dict[str, str] = {}
+    if "region_code" in scope:
+        prefix = _region_prefix(scope["region_code"])
+        for dataset, column in REGION_SCOPED.items():
+            filters[dataset] = (
+                f"substring({column}, 1, {len(prefix)}) = {sql_string(prefix)}"
+            )
+    elif "target_unit" in scope:
+        target = scope["target_unit"]
+        key = _unit_key(target["name"]) if target["name"] else None
+        for dataset, (uscc_column, name_column) in UNIT_SCOPED.items():
+            path = sources.get(dataset)
+            names = []
+            if path is not None and key is not None:
+                names = [
+                    v
+                    for v in _distinct_values(Path(path), name_column)
+                    if _unit_key(v) == key
+                ]
+            parts = [_in_list(name_column, names)]
+            if uscc_column and target["uscc"]:
+                parts.append(f"{uscc_column} = {sql_string(target['uscc'])}")
+            own = "(" + " OR ".join(parts) + ")"
+            person = UNIT_SCOPED_BY_PERSON.get(dataset)
+            if person:
+                own = (
+                    f"({own} OR {person} IN (SELECT {person} FROM {FULL_TABLE} AS unit_rows "
+                    f"WHERE {own}))"
+                )
+            filters[dataset] = own
+    return filters
+
+
+def _filters_for(filters: Mapping[str, str], dialect: str) -> dict[str, str]:
+    """The scope conditions in the backend's dialect ({full} kept as a placeholder)."""
+    out = {}
+    for dataset, condition in filters.items():
+        sql = transpile(
+            f"SELECT * FROM full_table_placeholder AS t WHERE {condition}".replace(
+                FULL_TABLE, "full_table_placeholder"
+            ),
+            dialect,
+        )
+        where = sql.split(" WHERE ", 1)[1]
+        out[dataset] = where.replace("full_table_placeholder", FULL_TABLE)
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Cancelling
+# ---------------------------------------------------------------------------
+
+
+class _CancelWatch:
+    """Polls ``should_cancel`` off the running thread and interrupts the backend's
+    query in flight, so a long model stops without waiting for its end."""
+
+    def __init__(self, backend, should_cancel: Callable[[], bool], interval=0.2):
+        self.backend = backend
+        self.should_cancel = should_cancel
+        self.interval = interval
+        self.fired = False
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=self._run, name="analytics-cancel-watch", daemon=True
+        )
+
+    def __enter__(self) -> _CancelWatch:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            if self.should_cancel():
+                self.fired = True
+                interrupt = getattr(self.backend, "interrupt", None)
+                if interrupt is not None:
+                    interrupt()
+                return
+
+
+def watch_cancel(backend, should_cancel: Callable[[], bool], interval: float = 0.2):
+    """A context in which ``should_cancel()`` turning true interrupts ``backend``."""
+    return _CancelWatch(backend, should_cancel, interval)
+
+
+# ---------------------------------------------------------------------------
 # Running
 # ---------------------------------------------------------------------------
 
@@ -372,8 +596,18 @@ def run_models(
     spark=None,
     memory_limit: str | None = None,
     threads: int | None = None,
+    scope: Mapping[str, Any] | None = None,
+    on_progress: Callable[[int, int, str | None], None] | None = None,
+    should_cancel: Callable[[], bool] | None = None,
 ) -> list[dict[str, Any]]:
-    """Run the chosen models (all by default) over ``data`` and return sorted hits."""
+    """Run the chosen models (all by default) over ``data`` and return sorted hits.
+
+    ``scope`` narrows the input (module doc). ``on_progress(done, total, key)`` is
+    called before each model (``key`` about to run) and once at the end (key None).
+    When ``should_cancel()`` turns true the query in flight is interrupted and
+    RunCancelled raised; it is polled from another thread, so it must be cheap and
+    thread-safe.
+    """
     keys = list(models) if models is not None else list(CATALOGUE)
     for key in keys:
         get_model(key)
@@ -391,24 +625,53 @@ def run_models(
     if messages:
         raise ParameterError(messages)
     sources = resolve_sources(data)
+    filters = scope_filters(sources, scope)
     aux = {
         "calendar": calendar_table(calendar),
         names.POSITIONS_TABLE: positions_table(),
     }
+    cancelled = should_cancel or (lambda: False)
+
+    def checkpoint() -> None:
+        if cancelled():
+            raise RunCancelled()
+
+    checkpoint()
     backend = make_backend(
         engine, spark=spark, memory_limit=memory_limit, threads=threads
     )
     try:
-        backend.load(sources, aux)
-        backend.lock()
-        needed = {name for key in keys for name in CATALOGUE[key].derived}
-        for name in (n for n in DERIVED if n in needed):
-            backend.materialize(name, transpile(DERIVED[name](), backend.dialect))
-        hits: list[dict[str, Any]] = []
-        for key in keys:
-            model = CATALOGUE[key]
-            sql = transpile(model.sql(resolved[key]), backend.dialect)
-            hits.extend(assemble_hits(model, backend.query(sql), resolved[key]))
+        with watch_cancel(backend, cancelled):
+            try:
+                backend.load(
+                    sources, aux, filters=_filters_for(filters, backend.dialect)
+                )
+                backend.lock()
+                needed = {name for key in keys for name in CATALOGUE[key].derived}
+                for name in (n for n in DERIVED if n in needed):
+                    checkpoint()
+                    backend.materialize(
+                        name, transpile(DERIVED[name](), backend.dialect)
+                    )
+                hits: list[dict[str, Any]] = []
+                for done, key in enumerate(keys):
+                    checkpoint()
+                    if on_progress is not None:
+                        on_progress(done, len(keys), key)
+                    checkpoint()
+                    model = CATALOGUE[key]
+                    sql = transpile(model.sql(resolved[key]), backend.dialect)
+                    hits.extend(assemble_hits(model, backend.query(sql), resolved[key]))
+                checkpoint()
+            except RunCancelled:
+                raise
+            except Exception as exc:
+                # An interrupted query raises the engine's own error: report why.
+                if cancelled():
+                    raise RunCancelled() from exc
+                raise
     finally:
         backend.close()
+    if on_progress is not None:
+        on_progress(len(keys), len(keys), None)
     return sort_hits(hits)

@@ -84,8 +84,18 @@ class SparkBackend:
         self.spark = spark if spark is not None else create_session()
         self._cached: list[Any] = []
 
-    def load(self, sources: Mapping[str, Path], aux: Mapping[str, pa.Table]) -> None:
-        """Register every standard dataset view, and the auxiliary tables."""
+    def load(
+        self,
+        sources: Mapping[str, Path],
+        aux: Mapping[str, pa.Table],
+        filters: Mapping[str, str] | None = None,
+    ) -> None:
+        """Register every standard dataset view, and the auxiliary tables.
+
+        ``filters`` maps a dataset to a condition (the run's scope) its rows must
+        meet; ``{full}`` in it names the unfiltered view.
+        """
+        filters = filters or {}
         for name, spec in DATASETS.items():
             path = sources.get(name)
             if path is None:
@@ -101,7 +111,17 @@ class SparkBackend:
                 f"AS {SQL_TYPES[c.type]}) AS {_ident(c.name)}"
                 for c in spec.columns
             )
-            frame = self.spark.sql(f"SELECT {select} FROM __raw_{name}").cache()
+            frame = self.spark.sql(f"SELECT {select} FROM __raw_{name}")
+            condition = filters.get(name)
+            if condition is not None:
+                full = f"__full_{name}"
+                frame.createOrReplaceTempView(full)
+                frame = self.spark.sql(
+                    # An alias, or Spark reads ``WHERE (x)`` as a table alias with columns.
+                    f"SELECT * FROM {full} AS scoped "
+                    f"WHERE {condition.replace('{full}', full)}"
+                )
+            frame = frame.cache()
             self._cached.append(frame)
             frame.createOrReplaceTempView(name)
         for name, table in aux.items():
@@ -122,6 +142,10 @@ class SparkBackend:
 
     def query(self, sql: str) -> list[dict[str, Any]]:
         return [row.asDict() for row in self.spark.sql(sql).collect()]
+
+    def interrupt(self) -> None:
+        """Cancel the running Spark jobs (one run per session; see the module doc)."""
+        self.spark.sparkContext.cancelAllJobs()
 
     def close(self) -> None:
         for frame in self._cached:

@@ -77,7 +77,11 @@ def _register_clue(actor, hit: Hit, reason: str):
     if person is None and not hit.subject_name:
         return None  # a hit about no one in particular stays marked only
     subject = SubjectInput(person=person, name=hit.subject_name)
-    summary = f"【{hit.model_label}】{hit.reason}"
+    from xietong.analytics.evidence import mask_ids_in_text
+
+    # The clue is read by everyone handling it; the full ID number stays behind the
+    # grant (the clue's subject links the person when there is one).
+    summary = f"【{hit.model_label}】{mask_ids_in_text(hit.reason)}"
     if reason:
         summary += f"（研判意见：{reason}）"
     return clue_register(
@@ -87,3 +91,62 @@ def _register_clue(actor, hit: Hit, reason: str):
         summary=summary,
         subjects=[subject],
     )
+
+
+@transaction.atomic
+def hits_dismiss(*, actor, hit_ids, reason: str) -> list[Hit]:
+    """Dismiss several new hits with one reason, all or nothing: one hit that cannot
+    be dismissed (not found, not the actor's to triage, already triaged) refuses the
+    lot, naming it, and nothing changes."""
+    reason = (reason or "").strip()
+    ids: list[int] = []
+    for raw in hit_ids:
+        try:
+            ids.append(int(raw))
+        except (TypeError, ValueError):
+            raise NotFound() from None
+    ids = list(dict.fromkeys(ids))
+    if not ids:
+        raise ValidationError("请先勾选要排除的预警。", fields={"ids": "未选择预警"})
+    if not reason:
+        raise ValidationError(
+            "排除预警须说明理由。", fields={"reason": "排除理由不能为空"}
+        )
+    hits = {h.pk: h for h in Hit.objects.select_related("unit").filter(pk__in=ids)}
+    done = []
+    for n, pk in enumerate(ids, start=1):
+        hit = hits.get(pk)
+        if hit is None:
+            raise NotFound()
+        try:
+            done.append(
+                hit_triage(
+                    actor=actor, hit=hit, decision=HitStatus.DISMISSED, reason=reason
+                )
+            )
+        except Conflict as exc:
+            raise Conflict(
+                f"第 {n} 条（{hit}）：{exc.message}未排除任何预警。"
+            ) from None
+    return done
+
+
+@transaction.atomic
+def hit_reveal_identity(*, actor, hit: Hit) -> str:
+    """The subject's full ID number for a viewer holding the sensitive-identity grant;
+    the view is audited (the evidence rows are shown unmasked with it)."""
+    if not policies.can_view_hit(actor, hit):
+        raise NotFound()
+    if not policies.can_see_sensitive(actor):
+        raise PermissionDenied("查看完整身份证号码需要“敏感信息”单独授权。")
+    audit_record(
+        actor=actor,
+        action=Action.VIEW_SENSITIVE,
+        obj=hit,
+        summary={"字段": "身份证号码（预警对象及证据）"},
+    )
+    if not hit.subject_id_number_enc:
+        return ""
+    from xietong.core.crypto import field_cipher
+
+    return field_cipher().decrypt(hit.subject_id_number_enc)
