@@ -285,7 +285,7 @@ def test_a_run_stores_one_hit_per_row_and_a_rerun_adds_none(data):
     assert [h.model for h in hits] == ["custom", "custom"]
     assert hits[0].reason == "张伟已于2026-01-05死亡，仍领取300.00元"
     assert {tuple(h.evidence["payments"]) for h in hits} == {("P002",), ("P003",)}
-    assert all(h.evidence["deaths"] == [data["person"]] for h in hits)
+    assert all(h.evidence_keys()["deaths"] == [data["person"]] for h in hits)
     assert hits[0].subject_name == "张伟"
     assert hits[0].model_label == "死后仍领取"
 

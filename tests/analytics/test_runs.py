@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 
 from tests.factories import account
@@ -19,6 +21,7 @@ from xietong.core.errors import (
     PermissionDenied,
     ValidationError,
 )
+from xietong.core.identifiers import mask_id_number
 
 from .support import analyst, id_number, import_synth, write_csv
 
@@ -64,7 +67,7 @@ def test_every_planted_anomaly_is_found_after_import_and_rerun_adds_nothing(
     assert run.status == RunStatus.DONE, run.error
     assert run.hits_known == 0 and run.hits_new == Hit.objects.count()
     stored = {
-        (h.model, tuple(sorted(h.evidence.get(_primary(h.model), []))))
+        (h.model, tuple(sorted(h.evidence_keys().get(_primary(h.model), []))))
         for h in Hit.objects.all()
     }
     expected = {hit_identity(h) for h in truth.hits}
@@ -128,8 +131,18 @@ def test_hit_records_evidence_reason_params_versions_and_encrypted_subject(
 
     hit = Hit.objects.get()
     assert hit.model == "death_payment" and hit.unit == unit
-    assert hit.evidence == {"deaths": [person], "payments": ["P001"]}
-    assert "张伟" in hit.reason
+    # ID numbers are kept only encrypted: the columns hold them masked, the full
+    # evidence and sentence come back through the cipher, the identity is keyed.
+    masked = mask_id_number(person)
+    assert hit.evidence == {"deaths": [masked], "payments": ["P001"]}
+    assert hit.evidence_keys() == {"deaths": [person], "payments": ["P001"]}
+    assert "张伟" in hit.reason and masked in hit.reason and person not in hit.reason
+    assert person in hit.full_reason()
+    stored = " ".join([hit.evidence_enc, hit.reason_enc, hit.identity])
+    assert (
+        person not in stored
+        and hashlib.sha256(person.encode()).hexdigest() not in stored
+    )
     assert hit.params == {"grace_days": 20} and run.params == {
         "death_payment": {"grace_days": 20}
     }

@@ -10,6 +10,7 @@ files of a hit, masks ID numbers for the viewer and links the persons they may o
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -102,6 +103,25 @@ def mask_key(dataset: str, key: str) -> str:
         else value
         for value, fields in zip(parts, spec.key_parts, strict=True)
     )
+
+
+def protect_hit_text(evidence: dict, reason: str) -> tuple[dict, str, str, str]:
+    """``(masked evidence, masked reason, full evidence JSON, full reason)`` — the
+    full texts are empty when masking changed nothing (nothing to encrypt)."""
+    masked = {
+        dataset: [
+            mask_key(dataset, str(k))
+            if dataset in DATASETS
+            else mask_ids_in_text(str(k))
+            for k in keys
+        ]
+        for dataset, keys in (evidence or {}).items()
+    }
+    shown = mask_ids_in_text(reason)
+    full_evidence = ""
+    if masked != evidence:
+        full_evidence = json.dumps(evidence, ensure_ascii=False, separators=(",", ":"))
+    return masked, shown, full_evidence, reason if shown != reason else ""
 
 
 def column_label(dataset: str, name: str) -> str:
@@ -201,7 +221,7 @@ def hit_evidence(hit, *, viewer, reveal: bool = False) -> list[EvidenceTable]:
     for version in versions:
         by_kind.setdefault(version.dataset.kind, []).append(version.path)
     tables = []
-    for dataset, keys in (hit.evidence or {}).items():
+    for dataset, keys in (hit.evidence_keys() or {}).items():
         spec = DATASETS.get(dataset)
 
         def shown(key: str, dataset=dataset) -> str:

@@ -7,6 +7,7 @@ used which versions and parameters, and what each hit says and how it was triage
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from django.conf import settings
@@ -226,7 +227,11 @@ class Hit(models.Model):
         related_name="hits",
         verbose_name="最近发现",
     )
+    # Evidence keys and the reason sentence can hold ID numbers (a death register is
+    # keyed by them): the columns keep a masked copy for lists and search, the full
+    # text is SM4-encrypted beside it (empty when nothing needed masking).
     evidence = models.JSONField("证据", default=dict)
+    evidence_enc = models.TextField(blank=True, editable=False)
     subject_id_number_enc = models.TextField(blank=True, editable=False)
     subject_id_number_hash = models.CharField(
         max_length=64, blank=True, db_index=True, editable=False
@@ -234,6 +239,7 @@ class Hit(models.Model):
     subject_id_number_masked = models.CharField("身份证号码", max_length=18, blank=True)
     subject_name = models.CharField("姓名", max_length=64, blank=True)
     reason = models.TextField("说明")
+    reason_enc = models.TextField(blank=True, editable=False)
     confidence = models.FloatField("置信度", default=1.0)
     matched_on = models.JSONField("匹配字段", default=list)
     params = models.JSONField("参数", default=dict)
@@ -281,6 +287,22 @@ class Hit(models.Model):
 
     def __str__(self):
         return f"{self.model_label}：{self.subject_name or self.identity[:8]}"
+
+    def evidence_keys(self) -> dict:
+        """The evidence with its full keys (decrypted), to look the rows up."""
+        if not self.evidence_enc:
+            return self.evidence
+        from xietong.core.crypto import field_cipher
+
+        return json.loads(field_cipher().decrypt(self.evidence_enc))
+
+    def full_reason(self) -> str:
+        """The reason sentence as the model wrote it, ID numbers included."""
+        if not self.reason_enc:
+            return self.reason
+        from xietong.core.crypto import field_cipher
+
+        return field_cipher().decrypt(self.reason_enc)
 
     @property
     def model_label(self) -> str:

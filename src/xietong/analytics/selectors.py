@@ -117,8 +117,8 @@ def hit_as_dict(hit: Hit, *, reveal_id_number: bool = False) -> dict[str, Any]:
         subject = {"id_number": number, "name": hit.subject_name or None}
     return {
         "model": hit.model,
-        "evidence": hit.evidence,
-        "reason": hit.reason,
+        "evidence": hit.evidence_keys() if reveal_id_number else hit.evidence,
+        "reason": hit.full_reason() if reveal_id_number else hit.reason,
         "confidence": hit.confidence,
         "subject": subject,
         "matched_on": hit.matched_on,

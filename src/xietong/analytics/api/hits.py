@@ -7,7 +7,7 @@ from ninja.pagination import paginate
 
 from xietong.access import policies
 from xietong.analytics import selectors
-from xietong.analytics.evidence import hit_evidence, hit_versions, mask_ids_in_text
+from xietong.analytics.evidence import hit_evidence, hit_versions
 from xietong.analytics.services.hits import hit_reveal_identity, hit_triage
 from xietong.core.paging import ApiPageNumberPagination
 
@@ -44,7 +44,7 @@ class HitOut(Schema):
 
     @staticmethod
     def resolve_reason(obj):
-        return getattr(obj, "shown_reason", None) or mask_ids_in_text(obj.reason)
+        return getattr(obj, "shown_reason", None) or obj.reason
 
     @staticmethod
     def resolve_status_label(obj):
@@ -141,7 +141,7 @@ def _detail(request, hit, *, reveal: bool):
         hit.shown_id_number = (
             hit_reveal_identity(actor=user, hit=hit) or hit.subject_id_number_masked
         )
-        hit.shown_reason = hit.reason
+        hit.shown_reason = hit.full_reason()
     person = selectors.hit_subject_person(viewer=user, hit=hit)
     hit.person_id = person.pk if person else None
     hit.versions_out = [

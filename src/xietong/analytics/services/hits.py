@@ -77,11 +77,9 @@ def _register_clue(actor, hit: Hit, reason: str):
     if person is None and not hit.subject_name:
         return None  # a hit about no one in particular stays marked only
     subject = SubjectInput(person=person, name=hit.subject_name)
-    from xietong.analytics.evidence import mask_ids_in_text
-
     # The clue is read by everyone handling it; the full ID number stays behind the
     # grant (the clue's subject links the person when there is one).
-    summary = f"【{hit.model_label}】{mask_ids_in_text(hit.reason)}"
+    summary = f"【{hit.model_label}】{hit.reason}"  # stored masked
     if reason:
         summary += f"（研判意见：{reason}）"
     return clue_register(

@@ -9,7 +9,6 @@ cancelled, failed or interrupted run leaves none behind.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import tempfile
 import threading
@@ -26,6 +25,7 @@ from django.utils import timezone
 
 from xietong.access import policies
 from xietong.analytics import engine as catalogue
+from xietong.analytics.evidence import protect_hit_text
 from xietong.analytics.models import (
     ALL_MODELS,
     CustomModel,
@@ -49,10 +49,17 @@ CUSTOM = "custom"
 
 
 def hit_key(hit: Mapping[str, Any]) -> str:
-    """SHA-256 hex of the engine's hit identity (model and primary evidence keys)."""
-    model, keys = catalogue.hit_identity(hit)
-    text = json.dumps([model, list(keys)], ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    """Keyed hash (HMAC-SM3) of the engine's hit identity: model and primary evidence
+    keys. Keyed, because those keys may be ID numbers, which a plain hash would give
+    away to anyone who tries every number."""
+    if "identity" in hit:  # a custom model's row identity
+        text = f"custom:{hit['identity']}"
+    else:
+        model, keys = catalogue.hit_identity(hit)
+        text = json.dumps(
+            [model, list(keys)], ensure_ascii=False, separators=(",", ":")
+        )
+    return field_cipher().lookup_hash("hit", text)
 
 
 def _jsonable(value: Any) -> Any:
@@ -421,7 +428,7 @@ def _finish_locked(current: ModelRun, status: str, *, error: str = "") -> ModelR
 
 def _store_hits(run: ModelRun, hits: list[dict[str, Any]]) -> ModelRun:
     custom = run.custom_model_id is not None
-    by_key = {(h["identity"] if custom else hit_key(h)): h for h in hits}
+    by_key = {hit_key(h): h for h in hits}
     with transaction.atomic():
         current = _claim_for_finish(run)
         if current is None:
@@ -443,6 +450,9 @@ def _store_hits(run: ModelRun, hits: list[dict[str, Any]]) -> ModelRun:
                 continue
             subject = hit.get("subject") or {}
             number = subject.get("id_number") or ""
+            evidence, reason, full_evidence, full_reason = protect_hit_text(
+                hit["evidence"], hit["reason"]
+            )
             new.append(
                 Hit(
                     model=CUSTOM if custom else hit["model"],
@@ -451,12 +461,14 @@ def _store_hits(run: ModelRun, hits: list[dict[str, Any]]) -> ModelRun:
                     unit=current.unit,
                     first_run=current,
                     last_run=current,
-                    evidence=hit["evidence"],
+                    evidence=evidence,
+                    evidence_enc=cipher.encrypt(full_evidence) if full_evidence else "",
                     subject_id_number_enc=cipher.encrypt(number) if number else "",
                     subject_id_number_hash=id_lookup_hash(number) if number else "",
                     subject_id_number_masked=mask_id_number(number) if number else "",
                     subject_name=(subject.get("name") or "")[:64],
-                    reason=hit["reason"],
+                    reason=reason,
+                    reason_enc=cipher.encrypt(full_reason) if full_reason else "",
                     confidence=hit["confidence"],
                     matched_on=hit.get("matched_on", []),
                     params=current.params

@@ -21,7 +21,7 @@ from openpyxl.styles import Font
 from xietong.access import policies
 from xietong.analytics import charts, selectors
 from xietong.analytics.engine import CATALOGUE, DATASETS
-from xietong.analytics.evidence import hit_evidence, hit_versions, mask_ids_in_text
+from xietong.analytics.evidence import hit_evidence, hit_versions
 from xietong.analytics.models import HitStatus
 from xietong.analytics.services.hits import (
     DECISIONS,
@@ -77,7 +77,7 @@ def hits(request):
     qs = base.filter(status=status) if status else base
     page = paginate(request, qs)
     for hit in page:
-        hit.reason_shown = mask_ids_in_text(hit.reason)
+        hit.reason_shown = hit.reason  # stored masked
     can_triage = policies.analytics_units(
         request.user, policies.ANALYTICS_WORK_ROLES
     ).exists()
@@ -146,7 +146,7 @@ def _hit_context(request, hit, *, reveal: bool = False, **extra) -> dict:
     return {
         "hit": hit,
         "subject_number": subject_number,
-        "reason": hit.reason if reveal else mask_ids_in_text(hit.reason),
+        "reason": hit.full_reason() if reveal else hit.reason,
         "person": selectors.hit_subject_person(viewer=user, hit=hit),
         "matched": [FIELD_LABELS.get(f, f) for f in hit.matched_on or []],
         "params": _params(hit),
@@ -291,7 +291,7 @@ def _ledger_export(request, data, hits_qs) -> HttpResponse:
             h.unit.region.name if h.unit.region_id else "",
             h.subject_name,
             h.subject_id_number_masked,
-            mask_ids_in_text(h.reason),
+            h.reason,
             round(h.confidence, 4),
             status_labels.get(h.status, h.status),
             (h.triaged_by.full_name or h.triaged_by.username) if h.triaged_by else "",
