@@ -15,6 +15,8 @@ import random
 import tempfile
 from pathlib import Path
 
+from django.utils import timezone
+
 from xietong.access.models import User
 from xietong.access.policies import person_units, supervising_root
 from xietong.analytics.engine import DATASETS
@@ -22,8 +24,11 @@ from xietong.analytics.engine.synth import generate
 from xietong.core.crypto import field_cipher
 from xietong.org.models import Person
 
-from .models import Dataset, Hit, HitStatus
-from .services import dataset_import, hit_triage, model_run_execute
+from .jobs import Worker
+from .models import Dataset, Hit, HitStatus, ScheduleEvery
+from .services import dataset_import, hit_triage, model_run_enqueue, model_run_execute
+from .services.custom_models import custom_model_save
+from .services.schedules import schedule_create
 
 DEMO_SCALE = 0.001
 DISMISS_REASONS = {
@@ -124,6 +129,60 @@ def build_analytics(*, seed: int = 2026, log=print) -> int:
         f"演示数据集 {rows + len(officials) + len(payments)} 行，预警 {run.hits_new} 条"
     )
     _triage(analyst, rng)
+    custom_hits = _custom_model(analyst, unit)
+    first = timezone.localtime().replace(day=1, hour=2, minute=0, second=0)
+    schedule_create(
+        actor=analyst,
+        model="all",
+        unit=unit,
+        every=ScheduleEvery.MONTHLY,
+        first_run_at=(first + dt.timedelta(days=32)).replace(day=1, microsecond=0),
+    )
+    return run.hits_new + custom_hits
+
+
+CUSTOM_SQL = """\
+-- 同一银行账号在同一天收到多个项目的补贴
+select bank_account, pay_date,
+       count(distinct program) as programs,
+       sum(amount) as total,
+       min(payee_name) as name
+from payments
+where bank_account is not null
+group by bank_account, pay_date
+having count(distinct program) >= $min_programs
+"""
+
+
+def _custom_model(analyst: User, unit) -> int:
+    """A shared custom model of the county's analysts, run once through the job queue."""
+    model = custom_model_save(
+        actor=analyst,
+        unit=unit,
+        name="一账号同日多项补贴",
+        description="同一银行账号在同一天收到两个以上不同项目的补贴资金，可能重复享受或被冒领。",
+        sql=CUSTOM_SQL,
+        params=[
+            {
+                "name": "min_programs",
+                "label": "最少项目数",
+                "type": "int",
+                "default": 2,
+                "min": 2,
+                "max": 10,
+            }
+        ],
+        reason_template=(
+            "银行账号 {bank_account} 于 {pay_date} 收到 {programs} 个项目补贴，"
+            "合计 {total} 元。"
+        ),
+        shared=True,
+    )
+    run = model_run_enqueue(
+        actor=analyst, model="custom", unit=unit, custom_model=model, params={}
+    )
+    Worker(poll=0).run_until_empty()
+    run.refresh_from_db()
     return run.hits_new
 
 
