@@ -427,9 +427,15 @@ def access_run_schedule_by_id(actor, schedule_id):
 
 
 def run_units(*, viewer) -> QuerySet:
-    """Units over whose data ``viewer`` may run models (the new-run form's choices)."""
-    return policies.analytics_units(viewer, policies.ANALYTICS_WORK_ROLES).order_by(
-        "path"
+    """Units over whose data ``viewer`` may run models (the new-run form's choices),
+    those holding datasets first."""
+    from django.db.models import Exists, OuterRef
+
+    holds = Exists(Dataset.objects.filter(unit=OuterRef("pk")))
+    return (
+        policies.analytics_units(viewer, policies.ANALYTICS_WORK_ROLES)
+        .annotate(holds_data=holds)
+        .order_by("-holds_data", "path")
     )
 
 
