@@ -94,6 +94,16 @@ def test_saving_checks_the_sql_and_declarations_and_is_audited(world):
             params=[{"name": "grace", "type": "int", "default": -1, "min": 0}],
         )
     assert "默认值为 -1" in caught.value.fields["grace"]
+    with pytest.raises(ValidationError) as caught:
+        _save(
+            actor,
+            unit,
+            params=[
+                {"name": "grace", "type": "int", "default": 31},
+                {"name": "min_amount", "type": "float", "default": 5000},
+            ],
+        )
+    assert caught.value.fields["params"] == "未使用：$min_amount"
     assert not CustomModel.objects.exists()
 
     model = _save(actor, unit)

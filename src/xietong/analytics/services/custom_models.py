@@ -106,7 +106,14 @@ def custom_model_save(
         fields["reason_template"] = f"预警说明模板最多 {MAX_REASON_TEMPLATE} 个字"
     if fields:
         raise ValidationError("；".join(fields.values()), fields=fields)
-    spec, _ = _checked(sql, params)
+    spec, checked = _checked(sql, params)
+    unused = [p["name"] for p in spec if p["name"] not in checked.params]
+    if unused:
+        names = "、".join(f"${n}" for n in unused)
+        raise ValidationError(
+            f"参数 {names} 已声明但 SQL 中没有用到：请在 SQL 中使用或删除该参数。",
+            fields={"params": f"未使用：{names}"},
+        )
     taken = CustomModel.objects.filter(unit=unit, name=name)
     if custom_model is not None:
         taken = taken.exclude(pk=custom_model.pk)
