@@ -189,6 +189,14 @@ def test_bad_amounts(raw):
         normalize_amount(raw)
 
 
+@pytest.mark.parametrize("raw", ["9" * 40, "1" + "0" * 16, "99999999999亿", -(10**17)])
+def test_amounts_beyond_sixteen_integer_digits_are_a_row_error(raw):
+    # Stored as decimal(18, 2); longer numbers once escaped as InvalidOperation.
+    with pytest.raises(NormalizationError, match="超出范围"):
+        normalize_amount(raw)
+    assert normalize_amount("9" * 16).value == Decimal("9" * 16)
+
+
 def test_share_ratio_is_a_fraction():
     assert normalize_ratio("30%").value == pytest.approx(0.3)
     assert normalize_ratio("30").value == pytest.approx(0.3)

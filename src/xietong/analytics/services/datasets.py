@@ -5,7 +5,9 @@ upload (:func:`dataset_upload_stage`), previews how it maps and normalises
 (:func:`dataset_preview`), queues a :class:`DatasetImport`
 (:func:`dataset_import_enqueue`) and the worker carries it out
 (:func:`dataset_import_perform`). Every path reads and normalises rows through the same
-functions, so the preview reports exactly what the import will refuse.
+functions, so the preview reports exactly what the import will refuse: the preview
+row by row with ``normalize_row``, the import through :class:`RowConverter`, which
+calls the same normalisers once per distinct cell text and gives the same cells.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from django.utils import timezone
 
 from xietong.access import policies
 from xietong.analytics import readers
+from xietong.analytics.convert import RowConverter
 from xietong.analytics.engine import DATASETS, get_dataset, map_headers, normalize_row
 from xietong.analytics.models import (
     Dataset,
@@ -179,9 +182,7 @@ def _each_row(
         raw = {c: cells[i] if i < width else None for i, c in by_column}
         result = normalize_row(kind, raw)
         if result.errors:
-            report.error_rows += 1
-            for column, message in result.errors.items():
-                report.add_error(line, column, spec.column(column).label, message)
+            _report_errors(spec, report, line, result)
         yield line, cells, raw, result
 
 
@@ -213,37 +214,58 @@ def _convert(
     """Normalise every row into ``target``; the report lists changes and bad rows.
 
     ``tick(rows read)`` is called every :data:`_TICK_ROWS` rows and may raise to stop.
+    Rows go through :class:`RowConverter`, which cleans them as :func:`_each_row`
+    (the preview) does, once per distinct cell text.
     """
     spec = get_dataset(kind)
     extras = _extra_names(kind, headers, mapping)
     schema = _schema(kind, [name for _, name in extras])
     by_column = [(headers.index(h), c) for h, c in mapping.items()]
+    converter = RowConverter(kind, by_column)
     buffers: dict[str, list] = {name: [] for name in schema.names}
+    column_buffers = [buffers[name] for name in spec.column_names]
+    branch_buffers = [
+        (p, buffers[f"{spec.columns[p].name}_branch"]) for p in converter.branches
+    ]
+    extra_buffers = [(index, buffers[name]) for index, name in extras]
     chunk = settings.XIETONG_DATASET_CHUNK_ROWS
     report = ImportReport()
+    changes: dict[str, int] = {}
     written = pending = 0
     with pq.ParquetWriter(target, schema, compression="zstd") as writer:
-        for line, cells, raw, result in _each_row(kind, rows, by_column, report):
+        for line, cells in enumerate(rows, start=2):  # line 1 is the header
+            first = cells[0] if cells else None
+            # A first cell with text settles it without looking at the others.
+            if not (type(first) is str and first and not first.isspace()):
+                if all(_blank(v) for v in cells):
+                    report.blank_rows += 1
+                    continue
             if tick is not None and line % _TICK_ROWS == 0:
                 tick(line - 1)
-            if result.errors:
-                if report.full:
-                    break
-                continue
+            cleaned = converter.cells(cells)
+            if cleaned is None:
+                result = converter.result(cells)[1]
+                if result.errors:
+                    _report_errors(spec, report, line, result)
+                    if report.full:
+                        break
+                    continue
+                # The converter refused a row normalize_row accepts (a birth date
+                # that became today at midnight): the general path decides.
+                cleaned = _general_cells(spec, *converter.result(cells))
             if report.error_rows:
                 continue  # still looking for errors to report; nothing is kept
-            values = result.values
-            for change in _changes(kind, raw, result).values():
-                report.changes[change] += 1
-            for name in spec.column_names:
-                buffers[name].append(values[name])
-            for c in spec.columns:
-                if c.normalizer == "company_name":
-                    buffers[f"{c.name}_branch"].append(values.get(f"{c.name}_branch"))
-            width = len(cells)
-            for index, name in extras:
-                value = cells[index] if index < width else None
-                buffers[name].append(None if _blank(value) else str(value).strip())
+            for cell, buffer in zip(cleaned, column_buffers, strict=True):
+                buffer.append(cell[0])
+                if cell[2] is not None:
+                    changes[cell[2]] = changes.get(cell[2], 0) + 1
+            for p, buffer in branch_buffers:
+                buffer.append(cleaned[p][1])
+            if extra_buffers:
+                width = len(cells)
+                for index, buffer in extra_buffers:
+                    value = cells[index] if index < width else None
+                    buffer.append(None if _blank(value) else str(value).strip())
             pending += 1
             if pending >= chunk:
                 _write_chunk(writer, schema, buffers)
@@ -255,7 +277,24 @@ def _convert(
             written += pending
             if progress:
                 progress(written)
+    report.changes.update(changes)
     return written, report
+
+
+def _report_errors(spec, report: ImportReport, line: int, result) -> None:
+    report.error_rows += 1
+    for column, message in result.errors.items():
+        report.add_error(line, column, spec.column(column).label, message)
+
+
+def _general_cells(spec, raw: dict, result) -> list:
+    """normalize_row's clean result as RowConverter cells."""
+    values = result.values
+    changes = _changes(spec.name, raw, result)
+    return [
+        (values[c.name], values.get(f"{c.name}_branch"), changes.get(c.name))
+        for c in spec.columns
+    ]
 
 
 def _refuse_rows(report: ImportReport) -> ValidationError:
