@@ -235,3 +235,49 @@ def test_the_engine_imports_neither_django_nor_pyspark():
         env={"PATH": "/usr/bin:/bin", "PYTHONPATH": "src"},
     )
     assert result.stdout.strip() == ""
+
+
+@pytest.fixture
+def locked_views(world_dir, tmp_path):
+    """The built-in models' mode: datasets are views over their Parquet files."""
+    backend = DuckDBBackend(memory_limit="1GB", threads=1, parquet_views=True)
+    backend.load({"payments": world_dir / "payments.parquet"}, {})
+    backend.lock()
+    other = tmp_path / "other.parquet"
+    duckdb.sql("SELECT 1 AS x").write_parquet(str(other))
+    yield backend, world_dir, other
+    backend.close()
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "SELECT * FROM read_parquet('{other}')",
+        "SELECT * FROM '{other}'",
+        "SELECT * FROM read_parquet('{dir}/*.parquet')",
+        "SELECT * FROM glob('{dir}/*')",
+        "SELECT * FROM read_csv('/etc/passwd')",
+        "COPY payments TO '{dir}/stolen.csv'",
+        "COPY payments TO '{other}'",
+        "ATTACH '{dir}/other.duckdb' AS other",
+        "INSTALL httpfs",
+        "SELECT * FROM 'https://example.com/x.parquet'",
+        "SET enable_external_access = true",
+        "SET allowed_paths = ['/etc/passwd']",
+    ],
+)
+def test_view_mode_reads_only_its_own_files(locked_views, statement):
+    # Only the run's own dataset files are reachable (by exact path); the SQL on this
+    # connection is the catalogue's own — custom SQL has its own sandbox.
+    backend, folder, other = locked_views
+    before = other.read_bytes()
+    with pytest.raises(duckdb.Error):
+        backend.query(statement.format(dir=folder, other=other))
+    assert not (folder / "stolen.csv").exists() and other.read_bytes() == before
+
+
+def test_view_mode_still_answers_queries(locked_views):
+    backend, _, _ = locked_views
+    count = len(ROWS["payments"])
+    assert backend.query("SELECT count(*) AS n FROM payments") == [{"n": count}]
+    assert backend.query("SELECT count(*) AS n FROM vehicles_use") == [{"n": 0}]

@@ -1,9 +1,15 @@
 """The embedded engine: DuckDB, in memory, sandboxed while models run.
 
-The datasets are copied from Parquet into in-memory tables with the standard schema
-(missing optional columns become typed NULLs, missing datasets empty tables). Only
-then is the connection locked: no file or network access and no configuration
-change, so neither a model nor an analyst's SQL can read or write outside it.
+Each dataset gets the standard schema (missing optional columns become typed NULLs,
+missing datasets empty tables). By default the datasets are copied from Parquet into
+in-memory tables; only then is the connection locked: no file or network access and
+no configuration change, so no SQL can read or write outside it.
+
+With ``parquet_views=True`` (the built-in catalogue, whose SQL is our own) the
+datasets are views over the Parquet files instead: a query reads only the columns
+and row groups it needs, and nothing is copied, which is faster and holds far less
+memory. The lock then allows exactly those files (``allowed_paths``) and nothing
+else: no other file, no directory listing, no network, no configuration change.
 """
 
 from __future__ import annotations
@@ -37,9 +43,15 @@ def _quote_str(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def parquet_glob(path: Path) -> str:
-    """A file, or a directory of Parquet parts as Spark writes them."""
-    return str(path / "*.parquet") if path.is_dir() else str(path)
+def parquet_files(path: Path) -> list[str]:
+    """The Parquet file, or the parts of a directory as Spark writes them."""
+    if path.is_dir():
+        return sorted(str(p) for p in path.glob("*.parquet"))
+    return [str(path)]
+
+
+def _string_list(items: list[str]) -> str:
+    return "[" + ", ".join(_quote_str(i) for i in items) + "]"
 
 
 class DuckDBBackend:
@@ -53,8 +65,11 @@ class DuckDBBackend:
         memory_limit: str = "4GB",
         threads: int | None = None,
         temp_directory: str | None = None,
+        parquet_views: bool = False,
     ):
         self.con = duckdb.connect(":memory:")
+        self.parquet_views = parquet_views
+        self._files: list[str] = []  # read through views; allowed once locked
         self.con.execute(f"SET memory_limit = {_quote_str(memory_limit)}")
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
@@ -73,7 +88,7 @@ class DuckDBBackend:
         aux: Mapping[str, pa.Table],
         filters: Mapping[str, str] | None = None,
     ) -> None:
-        """Create every standard dataset table, and the auxiliary tables.
+        """Create every standard dataset table (or view), and the auxiliary tables.
 
         ``filters`` maps a dataset to a condition (the run's scope) its rows must
         meet; ``{full}`` in it names the unfiltered table.
@@ -81,15 +96,17 @@ class DuckDBBackend:
         filters = filters or {}
         if self.locked:
             raise RuntimeError("the connection is locked; load before lock()")
+        empty = []
         for name, spec in DATASETS.items():
             path = sources.get(name)
             if path is None:
                 columns = ", ".join(
                     f"{_quote_ident(c.name)} {SQL_TYPES[c.type]}" for c in spec.columns
                 )
-                self.con.execute(f"CREATE TABLE {name} ({columns})")
+                empty.append(f"CREATE TABLE {name} ({columns});")
                 continue
-            source = f"read_parquet({_quote_str(parquet_glob(Path(path)))})"
+            files = parquet_files(Path(path))
+            source = f"read_parquet({_string_list(files)})"
             present = {
                 row[0]
                 for row in self.con.execute(
@@ -98,6 +115,10 @@ class DuckDBBackend:
             }
             select = ", ".join(_typed(c, c.name in present) for c in spec.columns)
             condition = filters.get(name)
+            if self.parquet_views:
+                self._files.extend(files)
+                self._load_view(name, f"SELECT {select} FROM {source}", condition)
+                continue
             if condition is None:
                 self.con.execute(
                     f"CREATE TABLE {name} AS SELECT {select} FROM {source}"
@@ -113,13 +134,33 @@ class DuckDBBackend:
                 f"WHERE {condition.replace('{full}', full)}"
             )
             self.con.execute(f"DROP TABLE {full}")
+        if empty:
+            self.con.execute("\n".join(empty))  # one round trip for all
         for name, table in aux.items():
             self.con.register("__aux_source", table)
             self.con.execute(f"CREATE TABLE {name} AS SELECT * FROM __aux_source")
             self.con.unregister("__aux_source")
 
+    def _load_view(self, name: str, select: str, condition: str | None) -> None:
+        if condition is None:
+            self.con.execute(f"CREATE VIEW {name} AS {select}")
+            return
+        full = f"__full_{name}"
+        self.con.execute(f"CREATE VIEW {full} AS {select}")
+        self.con.execute(
+            f"CREATE VIEW {name} AS SELECT * FROM {full} AS scoped "
+            f"WHERE {condition.replace('{full}', full)}"
+        )
+
     def lock(self) -> None:
-        """No file, network or extension access from here on, and no way back."""
+        """No file, network or extension access from here on, and no way back.
+
+        With Parquet views, the dataset files the views read stay readable (and
+        only those: no listing of their folders, no other file).
+        """
+        if self._files:
+            files = sorted(set(self._files))
+            self.con.execute(f"SET allowed_paths = {_string_list(files)}")
         self.con.execute("SET enable_external_access = false")
         self.con.execute("SET autoinstall_known_extensions = false")
         self.con.execute("SET autoload_known_extensions = false")
@@ -129,6 +170,10 @@ class DuckDBBackend:
     def materialize(self, name: str, sql: str) -> None:
         """Store a derived table that several models read (built once per run)."""
         self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
+
+    def define_view(self, name: str, sql: str) -> None:
+        """A derived table computed inside each query that reads it (not stored)."""
+        self.con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {sql}")
 
     # -- querying -----------------------------------------------------------
 

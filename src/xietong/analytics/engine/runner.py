@@ -38,6 +38,7 @@ import os
 import re
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import nullcontext
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -54,9 +55,13 @@ from xietong.analytics.engine.catalogue.base import (
     DERIVED,
     ModelDefinition,
     Parameter,
+    derived_closure,
     sql_string,
 )
 from xietong.analytics.engine.datasets import DATASETS
+
+# The default engine, imported with the runner rather than inside the first run.
+from xietong.analytics.engine.duckdb_backend import DuckDBBackend
 
 CANONICAL_DIALECT = "duckdb"
 ENGINES = ("duckdb", "spark")
@@ -172,7 +177,13 @@ def resolve_params(model_key: str, params: Mapping[str, Any] | None) -> dict[str
 
 
 def transpile(sql: str, dialect: str) -> str:
-    """The canonical SQL in ``dialect``; refuses constructs sqlglot cannot carry over."""
+    """The canonical SQL in ``dialect``; refuses constructs sqlglot cannot carry over.
+
+    The canonical dialect is returned as written: parsing and regenerating it would
+    only cost time (``test_portability`` checks that every model transpiles).
+    """
+    if dialect == CANONICAL_DIALECT:
+        return sql.strip()
     return sqlglot.transpile(
         sql, read=CANONICAL_DIALECT, write=dialect, unsupported_level=ErrorLevel.RAISE
     )[0]
@@ -187,7 +198,10 @@ def standalone_sql(model: ModelDefinition, params: Mapping[str, Any]) -> str:
         raise ValueError(
             f"{model.key}: SQL reading derived tables must start with WITH"
         )
-    head = ", ".join(f"{name} AS ({DERIVED[name]().strip()})" for name in model.derived)
+    head = ", ".join(
+        f"{name} AS ({DERIVED[name].sql().strip()})"
+        for name in derived_closure(model.derived)
+    )
     return f"WITH {head}, {sql[5:]}"
 
 
@@ -508,6 +522,8 @@ def scope_filters(
 
 def _filters_for(filters: Mapping[str, str], dialect: str) -> dict[str, str]:
     """The scope conditions in the backend's dialect ({full} kept as a placeholder)."""
+    if dialect == CANONICAL_DIALECT:
+        return dict(filters)
     out = {}
     for dataset, condition in filters.items():
         sql = transpile(
@@ -576,14 +592,42 @@ def make_backend(
     threads: int | None = None,
 ):
     if engine == "duckdb":
-        from xietong.analytics.engine.duckdb_backend import DuckDBBackend
-
-        return DuckDBBackend(memory_limit=memory_limit or "4GB", threads=threads)
+        # The catalogue's SQL is our own: it reads the Parquet files through views
+        # (see duckdb_backend) instead of copying every dataset into memory.
+        return DuckDBBackend(
+            memory_limit=memory_limit or "4GB", threads=threads, parquet_views=True
+        )
     if engine == "spark":
         from xietong.analytics.engine.spark_backend import SparkBackend
 
         return SparkBackend(spark)
     raise ValueError(f"未知的引擎“{engine}”：可用的有 {'、'.join(ENGINES)}")
+
+
+def _reads(table: str, sql: str) -> int:
+    """How many times ``sql`` names ``table`` (as a word)."""
+    return len(re.findall(rf"\b{re.escape(table)}\b", sql))
+
+
+def _derived_plan(sqls: Mapping[str, str], backend) -> list[tuple[str, str, bool]]:
+    """(name, SQL, as a view?) of the derived tables the models (``sqls``: key ->
+    SQL) read, in build order.
+
+    Each is stored, except on a backend with views (DuckDB) a large one that the
+    models name only once in all: it stays a view, so that the one query reads
+    only the columns and rows it needs and nothing is copied.
+    """
+    reads: dict[str, int] = {}
+    for key, sql in sqls.items():
+        for name in CATALOGUE[key].derived:
+            reads[name] = reads.get(name, 0) + _reads(name, sql)
+    views = hasattr(backend, "define_view")
+    plan = []
+    for name in derived_closure(list(reads)):
+        derived = DERIVED[name]
+        as_view = views and derived.large and reads.get(name, 0) <= 1
+        plan.append((name, transpile(derived.sql(), backend.dialect), as_view))
+    return plan
 
 
 def run_models(
@@ -626,10 +670,8 @@ def run_models(
         raise ParameterError(messages)
     sources = resolve_sources(data)
     filters = scope_filters(sources, scope)
-    aux = {
-        "calendar": calendar_table(calendar),
-        names.POSITIONS_TABLE: positions_table(),
-    }
+    # A calendar given is checked now; the shipped one is read only when needed.
+    given_calendar = calendar_table(calendar) if calendar is not None else None
     cancelled = should_cancel or (lambda: False)
 
     def checkpoint() -> None:
@@ -640,19 +682,37 @@ def run_models(
     backend = make_backend(
         engine, spark=spark, memory_limit=memory_limit, threads=threads
     )
+    # Nothing to watch without a should_cancel (and no thread to start).
+    watch = watch_cancel(backend, cancelled) if should_cancel else nullcontext()
     try:
-        with watch_cancel(backend, cancelled):
+        with watch:
             try:
+                sqls = {
+                    key: transpile(CATALOGUE[key].sql(resolved[key]), backend.dialect)
+                    for key in keys
+                }
+                derived = _derived_plan(sqls, backend)
+                # Only the auxiliary tables some query of the run reads.
+                text = "\n".join([*sqls.values(), *(sql for _, sql, _ in derived)])
+                aux = {}
+                if _reads("calendar", text):
+                    aux["calendar"] = (
+                        given_calendar
+                        if given_calendar is not None
+                        else calendar_table(None)
+                    )
+                if _reads(names.POSITIONS_TABLE, text):
+                    aux[names.POSITIONS_TABLE] = positions_table()
                 backend.load(
                     sources, aux, filters=_filters_for(filters, backend.dialect)
                 )
                 backend.lock()
-                needed = {name for key in keys for name in CATALOGUE[key].derived}
-                for name in (n for n in DERIVED if n in needed):
+                for name, sql, as_view in derived:
                     checkpoint()
-                    backend.materialize(
-                        name, transpile(DERIVED[name](), backend.dialect)
-                    )
+                    if as_view:
+                        backend.define_view(name, sql)
+                    else:
+                        backend.materialize(name, sql)
                 hits: list[dict[str, Any]] = []
                 for done, key in enumerate(keys):
                     checkpoint()
@@ -660,8 +720,8 @@ def run_models(
                         on_progress(done, len(keys), key)
                     checkpoint()
                     model = CATALOGUE[key]
-                    sql = transpile(model.sql(resolved[key]), backend.dialect)
-                    hits.extend(assemble_hits(model, backend.query(sql), resolved[key]))
+                    rows = backend.query(sqls[key])
+                    hits.extend(assemble_hits(model, rows, resolved[key]))
                 checkpoint()
             except RunCancelled:
                 raise

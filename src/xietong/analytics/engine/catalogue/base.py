@@ -1,12 +1,13 @@
 """What a built-in model is, and the SQL building blocks the models share.
 
 A model is written once, as SQL in DuckDB's dialect (the canonical one), by a function
-of its validated parameters. The backends transpile that text with sqlglot for their
-engine. Only portable primitives are used (joins, CASE, COALESCE, substring, length,
+of its validated parameters. DuckDB runs that text as written; for Spark it is
+transpiled with sqlglot. Only portable primitives are used (joins, CASE, COALESCE, substring, length,
 ``||``, date_diff, EXTRACT, aggregates); ``tests/analytics/engine/test_portability.py``
 rejects any function sqlglot does not know how to translate. A table several models
-read (``payments_resolved``: payments tied to a person) is a DERIVED table, also
-canonical SQL, which a run materialises once before the models.
+read (``payments_resolved``: payments tied to a person, via the small
+``payment_links``) is a DERIVED table, also canonical SQL, which a run builds once
+before the models.
 
 Output contract of a model query, one row per piece of evidence:
 
@@ -111,12 +112,14 @@ def like_any(column: str, words: Sequence[str]) -> str:
 LINK_ID, LINK_ACCOUNT, LINK_ACCOUNT_SIMILAR, LINK_REGION = 1.0, 0.95, 0.85, 0.7
 
 
-def payments_resolved_sql() -> str:
-    """The derived table ``payments_resolved``: payments with the payee's ID number.
+def payment_links_sql() -> str:
+    """The derived table ``payment_links``: how payments without an ID number are
+    tied to a person (a few rows per such payment; see ``payments_resolved_sql``).
 
-    Columns: those of ``payments`` and ``person_id``, ``link_confidence``,
-    ``link_fields``. The runner materialises it once per run for every model that
-    needs it, on either engine.
+    Columns: ``payment_id``, ``via`` ('account', 'similar' or 'region'), the linked
+    ``id_number`` and ``n``, the number of distinct persons found that way (a link
+    holds only when it is 1). It is small (the unlinked payments only), so the
+    runner stores it once per run and ``payments_resolved`` joins it to payments.
 
     A payment that carries no ID number is tied to a person only when a second field
     agrees with the name, never on the name alone (many people are called 张伟):
@@ -187,27 +190,41 @@ link_region AS (
     FROM unlinked u
     JOIN resident_names r
       ON r.name = u.payee_name AND r.county = substring(u.region_code, 1, 6)
-),
-resolved AS (
-    SELECT p.*,
-        CASE WHEN p.payee_id_number IS NOT NULL THEN p.payee_id_number
-             WHEN la.n = 1 THEN la.id_number
-             WHEN ls.n = 1 THEN ls.id_number
-             WHEN lr.n = 1 THEN lr.id_number END AS person_id,
-        CASE WHEN p.payee_id_number IS NOT NULL THEN CAST({LINK_ID} AS DOUBLE)
-             WHEN la.n = 1 THEN CAST({LINK_ACCOUNT} AS DOUBLE)
-             WHEN ls.n = 1 THEN CAST({LINK_ACCOUNT_SIMILAR} AS DOUBLE)
-             WHEN lr.n = 1 THEN CAST({LINK_REGION} AS DOUBLE) END AS link_confidence,
-        CASE WHEN p.payee_id_number IS NOT NULL THEN 'id_number'
-             WHEN la.n = 1 THEN 'name,bank_account'
-             WHEN ls.n = 1 THEN 'name_similar,bank_account'
-             WHEN lr.n = 1 THEN 'name,region_code' END AS link_fields
-    FROM payments p
-    LEFT JOIN link_account la ON la.payment_id = p.payment_id
-    LEFT JOIN link_account_similar ls ON ls.payment_id = p.payment_id
-    LEFT JOIN link_region lr ON lr.payment_id = p.payment_id
 )
-SELECT * FROM resolved"""
+SELECT payment_id, 'account' AS via, id_number, n FROM link_account
+UNION ALL
+SELECT payment_id, 'similar' AS via, id_number, n FROM link_account_similar
+UNION ALL
+SELECT payment_id, 'region' AS via, id_number, n FROM link_region"""
+
+
+def payments_resolved_sql() -> str:
+    """The derived table ``payments_resolved``: payments with the payee's ID number.
+
+    Columns: those of ``payments`` and ``person_id``, ``link_confidence``,
+    ``link_fields``: the ID number the payment carries, else the first link of
+    ``payment_links`` that holds (by account, by a similar name with the account,
+    by county). It reads ``payment_links``, which the runner builds first; on
+    DuckDB it is a view when a single model reads it (nothing copied), else stored.
+    """
+    return f"""
+SELECT p.*,
+    CASE WHEN p.payee_id_number IS NOT NULL THEN p.payee_id_number
+         WHEN la.n = 1 THEN la.id_number
+         WHEN ls.n = 1 THEN ls.id_number
+         WHEN lr.n = 1 THEN lr.id_number END AS person_id,
+    CASE WHEN p.payee_id_number IS NOT NULL THEN CAST({LINK_ID} AS DOUBLE)
+         WHEN la.n = 1 THEN CAST({LINK_ACCOUNT} AS DOUBLE)
+         WHEN ls.n = 1 THEN CAST({LINK_ACCOUNT_SIMILAR} AS DOUBLE)
+         WHEN lr.n = 1 THEN CAST({LINK_REGION} AS DOUBLE) END AS link_confidence,
+    CASE WHEN p.payee_id_number IS NOT NULL THEN 'id_number'
+         WHEN la.n = 1 THEN 'name,bank_account'
+         WHEN ls.n = 1 THEN 'name_similar,bank_account'
+         WHEN lr.n = 1 THEN 'name,region_code' END AS link_fields
+FROM payments p
+LEFT JOIN payment_links la ON la.via = 'account' AND la.payment_id = p.payment_id
+LEFT JOIN payment_links ls ON ls.via = 'similar' AND ls.payment_id = p.payment_id
+LEFT JOIN payment_links lr ON lr.via = 'region' AND lr.payment_id = p.payment_id"""
 
 
 def first_deaths_cte() -> str:
@@ -276,9 +293,42 @@ def with_ctes(*ctes: str) -> str:
     return "WITH " + ",".join(ctes)
 
 
-# Tables derived from the datasets that several models share: each is built once
-# per run (before the models, after the connection is locked) from canonical SQL.
-DERIVED: dict[str, Callable[[], str]] = {"payments_resolved": payments_resolved_sql}
+@dataclass(frozen=True)
+class Derived:
+    """A table derived from the datasets that several models share.
+
+    ``needs``: the derived tables its SQL reads (built before it). ``large``: as
+    big as a dataset, so a DuckDB run keeps it a view unless several models read it.
+    """
+
+    build_sql: Callable[[], str]
+    needs: tuple[str, ...] = ()
+    large: bool = False
+
+    def sql(self) -> str:
+        return self.build_sql()
+
+
+# Tables derived from the datasets, in the order they are built (once per run,
+# before the models, after the connection is locked), from canonical SQL.
+DERIVED: dict[str, Derived] = {
+    "payment_links": Derived(payment_links_sql),
+    "payments_resolved": Derived(
+        payments_resolved_sql, needs=("payment_links",), large=True
+    ),
+}
+
+
+def derived_closure(wanted: Sequence[str]) -> list[str]:
+    """The derived tables ``wanted`` and those they read, in build order."""
+    needed: set[str] = set()
+    todo = list(wanted)
+    while todo:
+        name = todo.pop()
+        if name not in needed:
+            needed.add(name)
+            todo.extend(DERIVED[name].needs)
+    return [name for name in DERIVED if name in needed]
 
 
 # ---------------------------------------------------------------------------

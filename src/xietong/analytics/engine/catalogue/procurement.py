@@ -24,23 +24,34 @@ from xietong.analytics.engine.catalogue.base import (
 # ---------------------------------------------------------------------------
 
 
+# The ID numbers of official_circle (officials and relatives). Owners outside it
+# cannot match, and dropping them before the join with the contracts (which the
+# optimiser would otherwise do first) keeps that join small.
+_CIRCLE_IDS = (
+    "(SELECT id_number FROM officials "
+    "UNION ALL SELECT relative_id_number FROM relatives)"
+)
+
+
 def _supplier_conflict_sql(p: Mapping[str, Any]) -> str:
     return (
         with_ctes(
             contracts_resolved_ctes(),
             officials_and_relatives_cte(),
-            """
+            f"""
 supplier_people AS (
     SELECT uscc, legal_rep_id_number AS person_id, legal_rep_name AS person_name,
            'legal_rep' AS role, CAST(NULL AS VARCHAR) AS holder_name,
            CAST(NULL AS DOUBLE) AS share_ratio
     FROM companies
     WHERE legal_rep_id_number IS NOT NULL
+      AND legal_rep_id_number IN {_CIRCLE_IDS}
     UNION ALL
     SELECT uscc, holder_id_number, holder_name,
            'shareholder', holder_name, share_ratio
     FROM shareholders
     WHERE holder_id_number IS NOT NULL AND (share_ratio IS NULL OR share_ratio > 0)
+      AND holder_id_number IN {_CIRCLE_IDS}
 )""",
         )
         + """
