@@ -77,8 +77,27 @@ class Dataset:
         """The key string of one (normalised) row, e.g. ``"京A12345|2026-03-01 22:30:00"``."""
         parts = []
         for part in self.key_parts:
-            value = next((row.get(f) for f in part if _present(row.get(f))), None)
+            value = None
+            for name in part:
+                candidate = row.get(name)
+                if _present(candidate):
+                    value = candidate
+                    break
             parts.append(format_key_value(value))
+        return "|".join(parts)
+
+    def prefixed_row_key(self, row: Mapping[str, Any], prefix: str) -> str | None:
+        """``row_key`` of the columns ``prefix + field`` of a model's result row,
+        or None when a part of the key has no value (no evidence row there)."""
+        parts = []
+        for part in self.key_parts:
+            for name in part:
+                value = row.get(prefix + name)
+                if _present(value):
+                    parts.append(format_key_value(value))
+                    break
+            else:
+                return None
         return "|".join(parts)
 
     def map_headers(self, headers: Iterable[str]) -> HeaderMapping:

@@ -14,7 +14,7 @@ else: no other file, no directory listing, no network, no configuration change.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -87,17 +87,21 @@ class DuckDBBackend:
         sources: Mapping[str, Path],
         aux: Mapping[str, pa.Table],
         filters: Mapping[str, str] | None = None,
+        tables: Collection[str] | None = None,
     ) -> None:
         """Create every standard dataset table (or view), and the auxiliary tables.
 
         ``filters`` maps a dataset to a condition (the run's scope) its rows must
-        meet; ``{full}`` in it names the unfiltered table.
+        meet; ``{full}`` in it names the unfiltered table. ``tables``, when given,
+        limits the datasets created to those (the ones the run's SQL reads).
         """
         filters = filters or {}
         if self.locked:
             raise RuntimeError("the connection is locked; load before lock()")
         empty = []
         for name, spec in DATASETS.items():
+            if tables is not None and name not in tables:
+                continue
             path = sources.get(name)
             if path is None:
                 columns = ", ".join(

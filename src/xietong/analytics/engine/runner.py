@@ -302,29 +302,30 @@ def _row_sort_key(row: Mapping[str, Any]) -> tuple:
 
 
 def _evidence_key(dataset: str, row: Mapping[str, Any]) -> str | None:
-    spec = DATASETS[dataset]
-    values = {f: row.get(f"{dataset}__{f}") for f in spec.key_fields}
-    for part in spec.key_parts:
-        if all(values[f] in (None, "") for f in part):
-            return None
-    return spec.row_key(values)
+    return DATASETS[dataset].prefixed_row_key(row, f"{dataset}__")
 
 
 def assemble_hits(
     model: ModelDefinition, rows: Sequence[Mapping[str, Any]], params: Mapping[str, Any]
 ) -> list[dict[str, Any]]:
     """Group a model's result rows into hits, merging those with one identity."""
-    groups: dict[Any, list[dict[str, Any]]] = {}
-    for row in sorted((dict(r) for r in rows), key=_row_sort_key):
+    # Each row with the key of its primary evidence row (computed once).
+    groups: dict[Any, list[tuple[dict[str, Any], str | None]]] = {}
+    for row in map(dict, rows):
+        primary = _evidence_key(model.primary, row)
         group = row.get("hit_group")
         if group is None:
-            group = _evidence_key(model.primary, row)
+            group = primary
         if group is None:
             continue
-        groups.setdefault(group, []).append(row)
+        groups.setdefault(group, []).append((row, primary))
     by_identity: dict[tuple, dict[str, Any]] = {}
-    for group_rows in groups.values():
-        hit = _build_hit(model, group_rows, params)
+    for members in groups.values():
+        # The rows of a hit in one fixed order whatever order the engine returned
+        # them in (the reason reads the first); most hits have one row.
+        if len(members) > 1:
+            members.sort(key=lambda m: _row_sort_key(m[0]))
+        hit = _build_hit(model, members, params)
         identity = hit_identity(hit)
         if identity in by_identity:
             _merge(by_identity[identity], hit)
@@ -333,10 +334,18 @@ def assemble_hits(
     return [by_identity[k] for k in sorted(by_identity)]
 
 
-def _build_hit(model: ModelDefinition, rows: list[dict[str, Any]], params) -> dict:
+def _build_hit(
+    model: ModelDefinition,
+    members: list[tuple[dict[str, Any], str | None]],
+    params: Mapping[str, Any],
+) -> dict:
+    rows = [row for row, _ in members]
     evidence: dict[str, list[str]] = {}
     for dataset in model.evidence:
-        keys = {k for row in rows if (k := _evidence_key(dataset, row)) is not None}
+        if dataset == model.primary:
+            keys = {k for _, k in members if k is not None}
+        else:
+            keys = {k for r in rows if (k := _evidence_key(dataset, r)) is not None}
         if keys:
             evidence[dataset] = sorted(keys)
     confidences = [
@@ -692,8 +701,12 @@ def run_models(
                     for key in keys
                 }
                 derived = _derived_plan(sqls, backend)
-                # Only the auxiliary tables some query of the run reads.
-                text = "\n".join([*sqls.values(), *(sql for _, sql, _ in derived)])
+                scoped = _filters_for(filters, backend.dialect)
+                # Only the datasets and auxiliary tables some query of the run reads.
+                text = "\n".join(
+                    [*sqls.values(), *(sql for _, sql, _ in derived), *scoped.values()]
+                )
+                tables = {name for name in DATASETS if _reads(name, text)}
                 aux = {}
                 if _reads("calendar", text):
                     aux["calendar"] = (
@@ -703,9 +716,7 @@ def run_models(
                     )
                 if _reads(names.POSITIONS_TABLE, text):
                     aux[names.POSITIONS_TABLE] = positions_table()
-                backend.load(
-                    sources, aux, filters=_filters_for(filters, backend.dialect)
-                )
+                backend.load(sources, aux, filters=scoped, tables=tables)
                 backend.lock()
                 for name, sql, as_view in derived:
                     checkpoint()

@@ -12,7 +12,7 @@ standard names: one run at a time per session.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -89,14 +89,18 @@ class SparkBackend:
         sources: Mapping[str, Path],
         aux: Mapping[str, pa.Table],
         filters: Mapping[str, str] | None = None,
+        tables: Collection[str] | None = None,
     ) -> None:
         """Register every standard dataset view, and the auxiliary tables.
 
         ``filters`` maps a dataset to a condition (the run's scope) its rows must
-        meet; ``{full}`` in it names the unfiltered view.
+        meet; ``{full}`` in it names the unfiltered view. ``tables``, when given,
+        limits the datasets created to those (the ones the run's SQL reads).
         """
         filters = filters or {}
         for name, spec in DATASETS.items():
+            if tables is not None and name not in tables:
+                continue
             path = sources.get(name)
             if path is None:
                 schema = ", ".join(

@@ -132,7 +132,7 @@ _WEEKDAY = (
 def _vehicle_misuse_sql(p: Mapping[str, Any]) -> str:
     return f"""
 WITH trips AS (
-    SELECT v.plate, v.unit_name, v.start_time, v.end_time, v.driver_name,
+    SELECT v.plate, v.unit_name, v.start_time, v.driver_name,
            CAST(v.start_time AS DATE) AS trip_date,
            EXTRACT(HOUR FROM v.start_time) AS trip_hour,
            {_WEEKDAY} AS weekday
@@ -156,7 +156,7 @@ SELECT
     CAST(NULL AS VARCHAR) AS subject_name,
     CAST(1.0 AS DOUBLE) AS confidence,
     'start_time,purpose' AS matched_on,
-    unit_name, driver_name, end_time, trip_date, weekday,
+    unit_name, driver_name, weekday,
     day_kind, day_name, day_off, at_night
 FROM classified
 WHERE day_off OR at_night
