@@ -45,9 +45,8 @@ def import_synth(actor, unit, tmp_path: Path):
     """Generate the synthetic province and import every raw file into ``unit``.
 
     Payroll comes in two files (one GBK): they become two payroll datasets of the
-    unit, which a run reads as one. The engine's header aliases do not yet know
-    every header the generator writes (领取人姓名, 用车单位…), so the generator's own
-    header list is passed as the explicit mapping. Returns the ground truth.
+    unit, which a run reads as one. No mapping is given: the departments' Chinese
+    headers are recognised as an analyst's upload is. Returns the ground truth.
     """
     truth = generate(tmp_path / "synth", scale=SCALE)
     for kind, files in truth.raw_files.items():
@@ -58,6 +57,5 @@ def import_synth(actor, unit, tmp_path: Path):
                 path_or_file=tmp_path / "synth" / "raw" / entry["file"],
                 unit=unit,
                 name=None if i == 0 else f"{kind}-{entry['encoding']}",
-                mapping=truth.raw_headers[kind],
             )
     return truth

@@ -142,6 +142,11 @@ def test_schedule_pages(setup, client):
     client.post(reverse("analytics:schedule_toggle", args=[schedule.pk]))
     schedule.refresh_from_db()
     assert not schedule.enabled
+    RunSchedule.objects.filter(pk=schedule.pk).update(
+        disabled_reason="创建人已无权对该单位运行模型，定时运行已停用。"
+    )
+    page = client.get(reverse("analytics:schedules")).content.decode()
+    assert "创建人已无权对该单位运行模型" in page
     client.post(reverse("analytics:schedule_delete", args=[schedule.pk]))
     assert not RunSchedule.objects.exists()
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from tests.factories import account
 from xietong.access.roles import Role
 from xietong.access.services import role_revoke
+from xietong.analytics import selectors
 from xietong.analytics.models import ModelRun, RunSchedule, RunStatus
 from xietong.analytics.services import (
     schedule_create,
@@ -122,7 +123,7 @@ def test_disabled_schedules_do_not_fire_and_reenabling_skips_the_past(setup):
     assert schedule.enabled and schedule.next_run_at > timezone.now()
 
 
-def test_a_creator_who_lost_the_right_switches_the_schedule_off(setup):
+def test_a_creator_who_lost_the_right_switches_the_schedule_off(setup, world):
     actor, unit = setup
     schedule = _schedule(actor, unit)
     secadmin = account(unit, Role.SECADMIN)
@@ -132,9 +133,19 @@ def test_a_creator_who_lost_the_right_switches_the_schedule_off(setup):
 
     schedule.refresh_from_db()
     assert not schedule.enabled
+    assert schedule.disabled_reason.startswith("创建人已无权对该单位运行模型")
     assert not ModelRun.objects.exists()
     entry = AuditEntry.objects.filter(object_id=str(schedule.pk)).order_by("-seq")[0]
     assert "创建人已无权" in entry.summary
+
+    # Shown where the schedules are listed; switched back on, the reason goes.
+    colleague = analyst(world, "a_commission")
+    (listed,) = selectors.run_schedule_list(viewer=colleague)
+    assert listed.disabled_reason == schedule.disabled_reason
+    schedule = schedule_set_enabled(actor=colleague, schedule=schedule, enabled=True)
+    assert schedule.enabled and schedule.disabled_reason == ""
+    schedule.refresh_from_db()
+    assert schedule.disabled_reason == ""
 
 
 def test_an_occurrence_without_data_is_skipped_and_recorded(world):

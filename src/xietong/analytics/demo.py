@@ -90,7 +90,6 @@ def build_analytics(*, seed: int = 2026, log=print) -> int:
                     path_or_file=folder / "synth" / "raw" / entry["file"],
                     unit=unit,
                     name=None if i == 0 else f"{DATASETS[kind].label}（{i + 1}）",
-                    mapping=truth.raw_headers[kind],
                     period_start=dt.date(2026, 1, 1),
                     period_end=dt.date(2026, 10, 31),
                 )

@@ -398,6 +398,8 @@ class RunSchedule(models.Model):
     )
     next_run_at = models.DateTimeField("下次运行时间")
     enabled = models.BooleanField("启用", default=True)
+    # Why the platform switched it off (empty when a user did, or while enabled).
+    disabled_reason = models.CharField("停用原因", max_length=300, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

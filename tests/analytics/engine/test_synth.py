@@ -485,4 +485,4 @@ def test_every_raw_header_maps_onto_its_standard_dataset(tmp_path):
     for name, headers in truth.raw_headers.items():
         mapped = map_headers(name.split(".")[0], headers)
         assert mapped.missing == [] and mapped.extra == [], (name, mapped.extra)
-        assert len(mapped.mapping) == len(headers)
+        assert mapped.mapping == headers  # each header onto its own column

@@ -148,6 +148,7 @@ class ScheduleOut(Schema):
     every_label: str
     next_run_at: dt.datetime
     enabled: bool
+    disabled_reason: str
     created_by: str | None
 
 
@@ -176,6 +177,7 @@ def _schedule_out(s) -> dict:
         "every_label": s.get_every_display(),
         "next_run_at": s.next_run_at,
         "enabled": s.enabled,
+        "disabled_reason": s.disabled_reason,
         "created_by": s.created_by.full_name if s.created_by_id else None,
     }
 

@@ -144,11 +144,12 @@ def schedule_set_enabled(*, actor, schedule: RunSchedule, enabled: bool) -> RunS
     with transaction.atomic():
         schedule = RunSchedule.objects.select_for_update().get(pk=schedule.pk)
         schedule.enabled = enabled
+        schedule.disabled_reason = ""
         if enabled:
             schedule.next_run_at = _advance_past(
                 schedule.next_run_at, schedule.every, timezone.now()
             )
-        schedule.save(update_fields=["enabled", "next_run_at"])
+        schedule.save(update_fields=["enabled", "disabled_reason", "next_run_at"])
         audit_record(
             actor=actor,
             action=Action.CHANGE,
@@ -183,7 +184,8 @@ def schedule_model_label(schedule: RunSchedule) -> str:
 
 def _disable(schedule: RunSchedule, reason: str) -> None:
     schedule.enabled = False
-    schedule.save(update_fields=["enabled"])
+    schedule.disabled_reason = reason[:300]
+    schedule.save(update_fields=["enabled", "disabled_reason"])
     audit_record(
         actor=None,
         action=Action.CHANGE,

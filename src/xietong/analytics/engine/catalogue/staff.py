@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from xietong.analytics.engine.catalogue.base import (
@@ -169,7 +170,11 @@ _WEEKDAY_NAMES = ("周一", "周二", "周三", "周四", "周五", "周六", "�
 def _vehicle_misuse_reason(rows: Rows, p: Mapping[str, Any]) -> str:
     r = rows[0]
     when = r["vehicles_use__start_time"]
-    stamp = when.strftime("%Y-%m-%d %H:%M") if hasattr(when, "strftime") else when
+    stamp = (
+        when.replace(tzinfo=None).isoformat(" ", "minutes")
+        if isinstance(when, datetime)
+        else when
+    )
     causes = []
     if r["day_off"]:
         if r["day_kind"] == "holiday":
