@@ -22,6 +22,7 @@ import duckdb
 import pyarrow as pa
 
 from xietong.analytics.engine.datasets import DATASETS, Column
+from xietong.analytics.engine.gcpause import gc_paused
 
 DIALECT = "duckdb"
 
@@ -141,9 +142,8 @@ class DuckDBBackend:
         if empty:
             self.con.execute("\n".join(empty))  # one round trip for all
         for name, table in aux.items():
-            self.con.register("__aux_source", table)
-            self.con.execute(f"CREATE TABLE {name} AS SELECT * FROM __aux_source")
-            self.con.unregister("__aux_source")
+            # Small tables (calendar, positions): read in place, not copied.
+            self.con.register(name, table)
 
     def _load_view(self, name: str, select: str, condition: str | None) -> None:
         if condition is None:
@@ -182,9 +182,10 @@ class DuckDBBackend:
     # -- querying -----------------------------------------------------------
 
     def query(self, sql: str) -> list[dict[str, Any]]:
-        cursor = self.con.execute(sql)
+        cursor = self.con.execute(sql)  # runs the query
         names = [d[0] for d in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        with gc_paused():  # only turning the result into Python objects
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
     def interrupt(self) -> None:
         """Stop the query in flight (called from another thread to cancel a run)."""

@@ -62,6 +62,7 @@ from xietong.analytics.engine.datasets import DATASETS
 
 # The default engine, imported with the runner rather than inside the first run.
 from xietong.analytics.engine.duckdb_backend import DuckDBBackend
+from xietong.analytics.engine.gcpause import gc_paused
 
 CANONICAL_DIALECT = "duckdb"
 ENGINES = ("duckdb", "spark")
@@ -319,19 +320,26 @@ def assemble_hits(
         if group is None:
             continue
         groups.setdefault(group, []).append((row, primary))
-    by_identity: dict[tuple, dict[str, Any]] = {}
+    # Whatever order the engine returned the rows in, the same hits come out: the
+    # rows of a hit in one fixed order (the reason reads the first), and groups
+    # with one identity merged in the order of their first rows. Most hits have
+    # one row and one group, and skip the sorting.
+    by_identity: dict[tuple, list[tuple[dict[str, Any], dict[str, Any]]]] = {}
     for members in groups.values():
-        # The rows of a hit in one fixed order whatever order the engine returned
-        # them in (the reason reads the first); most hits have one row.
         if len(members) > 1:
             members.sort(key=lambda m: _row_sort_key(m[0]))
         hit = _build_hit(model, members, params)
-        identity = hit_identity(hit)
-        if identity in by_identity:
-            _merge(by_identity[identity], hit)
-        else:
-            by_identity[identity] = hit
-    return [by_identity[k] for k in sorted(by_identity)]
+        by_identity.setdefault(hit_identity(hit), []).append((members[0][0], hit))
+    hits = []
+    for identity in sorted(by_identity):
+        found = by_identity[identity]
+        if len(found) > 1:
+            found.sort(key=lambda f: _row_sort_key(f[0]))
+        hit = found[0][1]
+        for _, other in found[1:]:
+            _merge(hit, other)
+        hits.append(hit)
+    return hits
 
 
 def _build_hit(
@@ -732,7 +740,8 @@ def run_models(
                     checkpoint()
                     model = CATALOGUE[key]
                     rows = backend.query(sqls[key])
-                    hits.extend(assemble_hits(model, rows, resolved[key]))
+                    with gc_paused():
+                        hits.extend(assemble_hits(model, rows, resolved[key]))
                 checkpoint()
             except RunCancelled:
                 raise
