@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from tests.factories import PASSWORD, account
 from xietong.access.roles import Grant, Role
@@ -56,7 +57,9 @@ def test_hit_list_shows_masked_subjects_counts_and_filters(client, world):
     assert "测试对象0" not in text and "暂无预警" in text
     text = _text(client.get(reverse("analytics:hits"), {"model": "split_purchase"}))
     assert "测试对象0" not in text
-    month = hits[0].created_at.strftime("%Y-%m")
+    # The month a user sees: China time (at 16:00 UTC on the last day of a month it
+    # is already the next month there).
+    month = timezone.localtime(hits[0].created_at).strftime("%Y-%m")
     text = _text(client.get(reverse("analytics:hits"), {"month": month}))
     assert "测试对象0" in text
     text = _text(client.get(reverse("analytics:hits"), {"month": "2001-01"}))
